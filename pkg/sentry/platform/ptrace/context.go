@@ -1,0 +1,164 @@
+package ptrace
+
+import (
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"bulwark.dev/bulwark/pkg/abi/linux"
+	"bulwark.dev/bulwark/pkg/sentry/platform"
+)
+
+// context runs one task. Its stub thread is created on first Switch into an
+// address space and is traced by the OS thread that made that call.
+type context struct {
+	as *addressSpace
+	t  *thread
+
+	// interrupt is set by Interrupt and consumed by Switch. running is
+	// true while the stub thread may be executing application code;
+	// Interrupt stops it with SIGSTOP then.
+	interrupt atomic.Bool
+	running   atomic.Bool
+	// tid mirrors t.tid for Interrupt, which runs on other goroutines.
+	tid atomic.Int64
+
+	fp []byte
+}
+
+// maxXStateSize bounds the XSAVE area (AMX state needs about 11 KiB).
+const maxXStateSize = 16 << 10
+
+// Switch implements platform.Context.
+func (c *context) Switch(pas platform.AddressSpace, regs *linux.PtraceRegs) (platform.Event, *linux.SignalInfo, error) {
+	as := pas.(*addressSpace)
+	if c.as != as {
+		if c.t != nil {
+			c.t.kill()
+			c.t = nil
+		}
+		t, err := as.newThread()
+		if err != nil {
+			return 0, nil, err
+		}
+		c.as, c.t = as, t
+		c.tid.Store(int64(t.tid))
+	}
+	c.running.Store(true)
+	if c.interrupt.Swap(false) {
+		c.running.Store(false)
+		return platform.EventInterrupted, nil, nil
+	}
+	defer c.running.Store(false)
+	if err := setRegs(c.t.tid, regs); err != nil {
+		return 0, nil, c.dead(err)
+	}
+	for {
+		if err := c.t.cont(unix.PTRACE_SYSEMU); err != nil {
+			return 0, nil, c.dead(err)
+		}
+		ws, err := c.t.waitStop()
+		if err != nil {
+			return 0, nil, c.dead(err)
+		}
+		sig := ws.StopSignal()
+		if uint32(ws)>>16 != 0 {
+			// A PTRACE_EVENT_STOP (group stop or interrupt): not
+			// the application's doing.
+			continue
+		}
+		switch sig {
+		case unix.SIGTRAP | 0x80:
+			if err := getRegs(c.t.tid, regs); err != nil {
+				return 0, nil, c.dead(err)
+			}
+			return platform.EventSyscall, nil, nil
+		case unix.SIGSTOP:
+			c.interrupt.Store(false)
+			if err := getRegs(c.t.tid, regs); err != nil {
+				return 0, nil, c.dead(err)
+			}
+			return platform.EventInterrupted, nil, nil
+		case unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL, unix.SIGTRAP:
+			info := new(linux.SignalInfo)
+			if err := getSigInfo(c.t.tid, info); err != nil {
+				return 0, nil, c.dead(err)
+			}
+			if err := getRegs(c.t.tid, regs); err != nil {
+				return 0, nil, c.dead(err)
+			}
+			return platform.EventFault, info, nil
+		default:
+			// Every other signal is blocked in stubs; if one
+			// arrives anyway it is not the application's: drop it.
+		}
+	}
+}
+
+func (c *context) dead(err error) error {
+	return &deadError{err: err}
+}
+
+type deadError struct{ err error }
+
+func (e *deadError) Error() string { return platform.ErrContextDead.Error() + ": " + e.err.Error() }
+func (e *deadError) Unwrap() []error { return []error{platform.ErrContextDead, e.err} }
+
+// Interrupt implements platform.Context.
+func (c *context) Interrupt() {
+	c.interrupt.Store(true)
+	if c.running.Load() {
+		if tid := int(c.tid.Load()); tid != 0 {
+			unix.Tgkill(tid, tid, unix.SIGSTOP)
+		}
+	}
+}
+
+// FPState implements platform.Context.
+func (c *context) FPState() ([]byte, error) {
+	if c.fp == nil {
+		c.fp = make([]byte, maxXStateSize)
+	}
+	n, err := getXState(c.t.tid, c.fp)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(nil), c.fp[:n]...), nil
+}
+
+// SetFPState implements platform.Context.
+func (c *context) SetFPState(state []byte) error {
+	if len(state) == 0 || len(state) > maxXStateSize {
+		return linux.EINVAL
+	}
+	if err := setXState(c.t.tid, state); err != nil {
+		return linux.EINVAL
+	}
+	return nil
+}
+
+// CPUTime implements platform.Context.
+func (c *context) CPUTime() int64 {
+	tid := c.tid.Load()
+	if tid == 0 {
+		return 0
+	}
+	// MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED): each stub thread is
+	// its own host process, so its process clock is the task's time.
+	clock := int32(^uint32(tid))<<3 | 2
+	var ts unix.Timespec
+	if err := unix.ClockGettime(clock, &ts); err != nil {
+		return 0
+	}
+	return ts.Nano()
+}
+
+// Release implements platform.Context.
+func (c *context) Release() {
+	if c.t != nil {
+		c.tid.Store(0)
+		c.t.kill()
+		c.t = nil
+		c.as = nil
+	}
+}

@@ -1,0 +1,322 @@
+// Package ptrace is the ptrace platform: application code runs in stub
+// processes traced with PTRACE_SYSEMU, so every system call stops the stub
+// and returns control to the sentry without entering the host kernel's
+// implementation.
+//
+// Processes and threads:
+//   - The master stub is forked from the sentry once (rawForkStub), strips
+//     its address space down to the stub code page and keeps only the memory
+//     file open. It is traced by a dedicated OS thread.
+//   - Each AddressSpace is a clone of the master (injected clone), traced by
+//     its own dedicated OS thread (an injector), which performs the address
+//     space's mmap/munmap/mprotect by injecting system calls.
+//   - Each Context (one per task) owns one more thread of its address
+//     space's mm (an injected clone with CLONE_VM), traced by the task's own
+//     locked OS thread, which runs application code with PTRACE_SYSEMU.
+//
+// All stubs are children of the sentry (CLONE_PARENT), have every signal
+// blocked (synchronous faults still stop them for the tracer) and die with
+// their tracer (PTRACE_O_EXITKILL).
+//
+// This package must not interpret what the application does: it reports
+// system calls and faults and maps what it is told to map.
+package ptrace
+
+import (
+	"fmt"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+
+	"bulwark.dev/bulwark/pkg/sentry/platform"
+)
+
+// Platform is the ptrace platform.
+type Platform struct {
+	memfd  int
+	master *injector
+}
+
+var _ platform.Platform = (*Platform)(nil)
+
+// New creates the platform. memfd is the memory file: the only file that
+// address spaces can map, kept open at the same number in every stub.
+func New(memfd int) (*Platform, error) {
+	master, err := startInjector(func() (*thread, error) { return forkMaster(memfd) })
+	if err != nil {
+		return nil, err
+	}
+	return &Platform{memfd: memfd, master: master}, nil
+}
+
+// Name implements platform.Platform.
+func (*Platform) Name() string { return "ptrace" }
+
+// MaxUserAddress implements platform.Platform.
+func (*Platform) MaxUserAddress() uint64 { return maxUserAddress }
+
+// NewAddressSpace implements platform.Platform.
+func (p *Platform) NewAddressSpace() (platform.AddressSpace, error) {
+	tid, err := cloneFrom(p.master, uint64(unix.SIGCHLD))
+	if err != nil {
+		return nil, err
+	}
+	inj, err := startInjector(func() (*thread, error) {
+		t := &thread{tid: tid}
+		if err := t.seize(); err != nil {
+			t.kill()
+			return nil, err
+		}
+		return t, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &addressSpace{p: p, inj: inj}, nil
+}
+
+// NewContext implements platform.Platform.
+func (p *Platform) NewContext() platform.Context { return &context{} }
+
+// Close stops the master stub.
+func (p *Platform) Close() { p.master.stop() }
+
+// injector is a goroutine locked to its OS thread that traces one stub
+// thread and runs requests against it.
+type injector struct {
+	reqs chan func(*thread)
+	done chan struct{}
+}
+
+// startInjector starts an injector whose thread is created (and therefore
+// traced) by create, on the injector's own OS thread.
+func startInjector(create func() (*thread, error)) (*injector, error) {
+	inj := &injector{reqs: make(chan func(*thread)), done: make(chan struct{})}
+	errc := make(chan error, 1)
+	go func() {
+		// Never unlocked: when this goroutine ends its OS thread
+		// ends too, and PTRACE_O_EXITKILL kills the tracee.
+		runtime.LockOSThread()
+		defer close(inj.done)
+		t, err := create()
+		errc <- err
+		if err != nil {
+			return
+		}
+		for f := range inj.reqs {
+			f(t)
+		}
+		t.kill()
+	}()
+	if err := <-errc; err != nil {
+		return nil, err
+	}
+	return inj, nil
+}
+
+// do runs f on the injector's thread and waits for it.
+func (inj *injector) do(f func(*thread)) {
+	fin := make(chan struct{})
+	inj.reqs <- func(t *thread) {
+		defer close(fin)
+		f(t)
+	}
+	<-fin
+}
+
+// stop ends the injector and kills its stub thread.
+func (inj *injector) stop() {
+	close(inj.reqs)
+	<-inj.done
+}
+
+// cloneFrom injects a clone into inj's stub. The child shares what flags
+// say, is a child of the sentry (CLONE_PARENT), and spins untraced in the
+// stub page until its new tracer seizes it.
+func cloneFrom(inj *injector, flags uint64) (int, error) {
+	var tid int
+	var err error
+	inj.do(func(t *thread) {
+		var ret uint64
+		ret, err = t.syscall(stubCloneSite, unix.SYS_CLONE, flags|unix.CLONE_PARENT|unix.CLONE_UNTRACED, 0, 0, 0, 0)
+		if err == nil && int64(ret) < 0 {
+			err = unix.Errno(-int64(ret))
+		}
+		tid = int(ret)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("ptrace: clone stub: %w", err)
+	}
+	return tid, nil
+}
+
+// forkMaster forks the sentry into the master stub and strips it down.
+// It runs on the master injector's locked OS thread.
+func forkMaster(memfd int) (*thread, error) {
+	var all, old unix.Sigset_t
+	for i := range all.Val {
+		all.Val[i] = ^uint64(0)
+	}
+	if err := unix.PthreadSigmask(unix.SIG_SETMASK, &all, &old); err != nil {
+		return nil, fmt.Errorf("ptrace: block signals: %w", err)
+	}
+	ret := rawForkStub()
+	unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	if int64(ret) < 0 {
+		return nil, fmt.Errorf("ptrace: fork master stub: %w", unix.Errno(-int64(ret)))
+	}
+	t := &thread{tid: int(ret)}
+	if err := t.bootstrap(memfd); err != nil {
+		t.kill()
+		return nil, err
+	}
+	return t, nil
+}
+
+// bootstrap turns a freshly forked copy of the sentry, stopped in
+// rawForkStub, into the master stub: the stub page mapped at stubStart,
+// nothing else mapped, only memfd open.
+func (t *thread) bootstrap(memfd int) error {
+	if _, err := t.waitStop(); err != nil {
+		return err
+	}
+	if err := unix.PtraceSetOptions(t.tid, ptraceOptions); err != nil {
+		return fmt.Errorf("ptrace: set options on master stub: %w", err)
+	}
+	if err := getRegs(t.tid, &t.initRegs); err != nil {
+		return fmt.Errorf("ptrace: master stub registers: %w", err)
+	}
+	// Until the stub page exists, inject through the SYSCALL instruction
+	// the child stopped after (rip-2), stopping at syscall entry and exit.
+	site := t.initRegs.Rip - 2
+	boot := func(nr uintptr, args ...uint64) error {
+		regs := t.initRegs
+		regs.Rip, regs.Rax, regs.Orig_rax = site, uint64(nr), ^uint64(0)
+		dst := []*uint64{&regs.Rdi, &regs.Rsi, &regs.Rdx, &regs.R10, &regs.R8, &regs.R9}
+		for i, a := range args {
+			*dst[i] = a
+		}
+		if err := setRegs(t.tid, &regs); err != nil {
+			return err
+		}
+		for stops := 0; stops < 2; {
+			if err := t.cont(unix.PTRACE_SYSCALL); err != nil {
+				return err
+			}
+			ws, err := t.waitStop()
+			if err != nil {
+				return err
+			}
+			if ws.StopSignal() == unix.SIGTRAP|0x80 {
+				stops++
+			}
+		}
+		if err := getRegs(t.tid, &regs); err != nil {
+			return err
+		}
+		if r := int64(regs.Rax); r < 0 && r > -4096 {
+			return fmt.Errorf("ptrace: master stub syscall %d: %w", nr, unix.Errno(-r))
+		}
+		return nil
+	}
+	if err := boot(unix.SYS_MMAP, stubStart, stubSize, unix.PROT_READ|unix.PROT_WRITE,
+		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, ^uint64(0), 0); err != nil {
+		return err
+	}
+	code := make([]byte, (len(stubCode)+7)&^7)
+	copy(code, stubCode)
+	if err := t.pokeData(stubStart, code); err != nil {
+		return err
+	}
+	if err := boot(unix.SYS_MPROTECT, stubStart, stubSize, unix.PROT_READ|unix.PROT_EXEC); err != nil {
+		return err
+	}
+	// From here on the stub page serves injections.
+	const taskSize = 0x7ffffffff000
+	steps := []struct {
+		nr   uintptr
+		args []uint64
+	}{
+		{unix.SYS_MUNMAP, []uint64{0, stubStart}},
+		{unix.SYS_MUNMAP, []uint64{stubStart + stubSize, taskSize - (stubStart + stubSize)}},
+		{unix.SYS_CLOSE_RANGE, []uint64{0, uint64(memfd) - 1, 0}},
+		{unix.SYS_CLOSE_RANGE, []uint64{uint64(memfd) + 1, ^uint64(0) >> 32, 0}},
+	}
+	for _, s := range steps {
+		if _, err := t.syscallErr(s.nr, s.args...); err != nil {
+			return fmt.Errorf("ptrace: strip master stub (syscall %d): %w", s.nr, err)
+		}
+	}
+	return nil
+}
+
+// addressSpace is a stub process; its injector maps memory into it.
+type addressSpace struct {
+	p   *Platform
+	inj *injector
+}
+
+func hostProt(p platform.Prot) uint64 {
+	var prot uint64
+	if p.Read {
+		prot |= unix.PROT_READ
+	}
+	if p.Write {
+		prot |= unix.PROT_WRITE
+	}
+	if p.Execute {
+		prot |= unix.PROT_EXEC
+	}
+	return prot
+}
+
+func (as *addressSpace) inject(nr uintptr, args ...uint64) error {
+	var err error
+	as.inj.do(func(t *thread) { _, err = t.syscallErr(nr, args...) })
+	return err
+}
+
+// MapFile implements platform.AddressSpace.
+func (as *addressSpace) MapFile(addr uint64, fd int, offset, length uint64, prot platform.Prot) error {
+	if fd != as.p.memfd {
+		return fmt.Errorf("ptrace: map of fd %d: only the memory file can be mapped", fd)
+	}
+	if err := as.inject(unix.SYS_MMAP, addr, length, hostProt(prot), unix.MAP_SHARED|unix.MAP_FIXED, uint64(fd), offset); err != nil {
+		return fmt.Errorf("ptrace: map %#x+%#x: %w", addr, length, err)
+	}
+	return nil
+}
+
+// Unmap implements platform.AddressSpace.
+func (as *addressSpace) Unmap(addr, length uint64) error {
+	if err := as.inject(unix.SYS_MUNMAP, addr, length); err != nil {
+		return fmt.Errorf("ptrace: unmap %#x+%#x: %w", addr, length, err)
+	}
+	return nil
+}
+
+// Protect implements platform.AddressSpace.
+func (as *addressSpace) Protect(addr, length uint64, prot platform.Prot) error {
+	if err := as.inject(unix.SYS_MPROTECT, addr, length, hostProt(prot)); err != nil {
+		return fmt.Errorf("ptrace: protect %#x+%#x: %w", addr, length, err)
+	}
+	return nil
+}
+
+// Release implements platform.AddressSpace.
+func (as *addressSpace) Release() { as.inj.stop() }
+
+// newThread clones a thread of as's mm and attaches it to the calling OS
+// thread, which must be locked.
+func (as *addressSpace) newThread() (*thread, error) {
+	tid, err := cloneFrom(as.inj, unix.CLONE_VM|uint64(unix.SIGCHLD))
+	if err != nil {
+		return nil, err
+	}
+	t := &thread{tid: tid}
+	if err := t.seize(); err != nil {
+		t.kill()
+		return nil, err
+	}
+	return t, nil
+}
