@@ -1,0 +1,298 @@
+// Package mm is an application's address space as the sentry sees it: the
+// VMAs, the program break, and the translation of application addresses to
+// ranges of the memory file.
+//
+// Every VMA that allows any access is backed by a range of the memory file
+// as soon as it exists, and is mapped into the platform address space at
+// once; the file is sparse, so untouched pages cost nothing. Page faults in
+// the application are therefore real faults (SIGSEGV), never work for mm.
+//
+// Copy-in and copy-out go through the sentry's own mapping of the memory
+// file and honour the VMA's protections, as copy_from_user does.
+//
+// Locking: MM.mu protects the VMAs and the break. Platform calls are made
+// with mu held for writing, so the platform address space never disagrees
+// with the VMAs that a reader can see. pgalloc's lock is taken inside mu.
+package mm
+
+import (
+	"sort"
+	"sync"
+
+	"bulwark.dev/bulwark/pkg/abi/linux"
+	"bulwark.dev/bulwark/pkg/sentry/pgalloc"
+	"bulwark.dev/bulwark/pkg/sentry/platform"
+	"bulwark.dev/bulwark/pkg/usermem"
+)
+
+// MaxMapCount is vm.max_map_count's default.
+const MaxMapCount = 65530
+
+// Layout is where things go in a new address space.
+type Layout struct {
+	// MaxAddr is the end of the usable range (the platform's).
+	MaxAddr uint64
+	// StackTop is the top of the initial stack.
+	StackTop uint64
+	// MmapBase is where top-down allocation of mmap starts.
+	MmapBase uint64
+	// PIEBase is where a position-independent executable is loaded.
+	PIEBase uint64
+}
+
+// vma is a virtual memory area: [start, end) with one set of properties.
+type vma struct {
+	start, end uint64
+	prot       platform.Prot
+	shared     bool
+	growsDown  bool
+	// off is the memory-file offset of start, when backed.
+	off    uint64
+	backed bool
+	name   string
+}
+
+func (v *vma) length() uint64 { return v.end - v.start }
+
+// fileOffset returns the memory file offset of addr in v.
+func (v *vma) fileOffset(addr uint64) uint64 { return v.off + addr - v.start }
+
+// MM is an address space.
+type MM struct {
+	mf     *pgalloc.MemoryFile
+	as     platform.AddressSpace
+	layout Layout
+
+	mu sync.RWMutex
+	// vmas is sorted by start and never overlaps.
+	vmas []*vma
+	// brkBase and brk are the start and current end of the heap.
+	brkBase, brk uint64
+	// brkLimit bounds brk-brkBase (RLIMIT_DATA).
+	brkLimit uint64
+}
+
+// New returns an empty address space.
+func New(mf *pgalloc.MemoryFile, as platform.AddressSpace, layout Layout) *MM {
+	return &MM{mf: mf, as: as, layout: layout, brkLimit: ^uint64(0)}
+}
+
+// AddressSpace returns the platform address space.
+func (mm *MM) AddressSpace() platform.AddressSpace { return mm.as }
+
+// Layout returns the layout mm was created with.
+func (mm *MM) Layout() Layout { return mm.layout }
+
+// Release frees all memory and the platform address space.
+func (mm *MM) Release() {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	for _, v := range mm.vmas {
+		if v.backed {
+			mm.mf.Free(v.off, v.length())
+		}
+	}
+	mm.vmas = nil
+	mm.as.Release()
+}
+
+// find returns the index of the first vma whose end is above addr.
+//
+// Preconditions: mm.mu is held.
+func (mm *MM) find(addr uint64) int {
+	return sort.Search(len(mm.vmas), func(i int) bool { return mm.vmas[i].end > addr })
+}
+
+// lookup returns the vma containing addr, or nil.
+//
+// Preconditions: mm.mu is held.
+func (mm *MM) lookup(addr uint64) *vma {
+	i := mm.find(addr)
+	if i < len(mm.vmas) && mm.vmas[i].start <= addr {
+		return mm.vmas[i]
+	}
+	return nil
+}
+
+// isFree reports whether [start, end) overlaps no vma.
+//
+// Preconditions: mm.mu is held.
+func (mm *MM) isFree(start, end uint64) bool {
+	i := mm.find(start)
+	return i == len(mm.vmas) || mm.vmas[i].start >= end
+}
+
+// split makes addr a vma boundary if it falls inside one.
+//
+// Preconditions: mm.mu is held for writing.
+func (mm *MM) split(addr uint64) {
+	i := mm.find(addr)
+	if i == len(mm.vmas) || mm.vmas[i].start >= addr {
+		return
+	}
+	v := mm.vmas[i]
+	tail := *v
+	tail.start = addr
+	if v.backed {
+		tail.off = v.fileOffset(addr)
+	}
+	v.end = addr
+	mm.vmas = append(mm.vmas, nil)
+	copy(mm.vmas[i+2:], mm.vmas[i+1:])
+	mm.vmas[i+1] = &tail
+}
+
+// mergeable reports whether b can be appended to a.
+func mergeable(a, b *vma) bool {
+	return a.end == b.start && a.prot == b.prot && a.shared == b.shared &&
+		a.growsDown == b.growsDown && a.name == b.name && a.backed == b.backed &&
+		(!a.backed || a.off+a.length() == b.off)
+}
+
+// mergeRange merges mergeable neighbours among the vmas that touch
+// [start, end].
+//
+// Preconditions: mm.mu is held for writing.
+func (mm *MM) mergeRange(start, end uint64) {
+	for j := max(mm.find(start)-1, 0); j+1 < len(mm.vmas) && mm.vmas[j].start <= end; {
+		if mergeable(mm.vmas[j], mm.vmas[j+1]) {
+			mm.vmas[j].end = mm.vmas[j+1].end
+			mm.vmas = append(mm.vmas[:j+1], mm.vmas[j+2:]...)
+		} else {
+			j++
+		}
+	}
+}
+
+// insert adds v, which must not overlap any vma, and merges it.
+//
+// Preconditions: mm.mu is held for writing.
+func (mm *MM) insert(v *vma) {
+	i := mm.find(v.start)
+	mm.vmas = append(mm.vmas, nil)
+	copy(mm.vmas[i+1:], mm.vmas[i:])
+	mm.vmas[i] = v
+	mm.mergeRange(v.start, v.end)
+}
+
+// removeRange unmaps [start, end): the vmas go away, their memory is freed
+// and the platform mapping is removed.
+//
+// Preconditions: mm.mu is held for writing.
+func (mm *MM) removeRange(start, end uint64) error {
+	mm.split(start)
+	mm.split(end)
+	i := mm.find(start)
+	j := i
+	for j < len(mm.vmas) && mm.vmas[j].start < end {
+		if v := mm.vmas[j]; v.backed {
+			mm.mf.Free(v.off, v.length())
+		}
+		j++
+	}
+	if j == i {
+		return nil
+	}
+	mm.vmas = append(mm.vmas[:i], mm.vmas[j:]...)
+	return mm.as.Unmap(start, end-start)
+}
+
+// back gives v memory and maps it in the platform.
+//
+// Preconditions: mm.mu is held for writing; v is not backed.
+func (mm *MM) back(v *vma) error {
+	off, err := mm.mf.Allocate(v.length())
+	if err != nil {
+		return err
+	}
+	v.off, v.backed = off, true
+	return mm.as.MapFile(v.start, mm.mf.FD(), off, v.length(), v.prot)
+}
+
+// findGap returns the highest free range of length bytes below below, or
+// the lowest above it if there is none.
+//
+// Preconditions: mm.mu is held.
+func (mm *MM) findGap(length, below uint64) (uint64, bool) {
+	const minAddr = 0x10000 // vm.mmap_min_addr
+	top := below
+	for i := mm.find(below) - 1; ; i-- {
+		floor := uint64(minAddr)
+		if i >= 0 {
+			floor = max(mm.vmas[i].end, minAddr)
+		}
+		if top >= floor && top-floor >= length {
+			return top - length, true
+		}
+		if i < 0 {
+			break
+		}
+		top = min(top, mm.vmas[i].start)
+	}
+	// Bottom-up above the base, as Linux falls back to.
+	start := below
+	for i := mm.find(below); start+length <= mm.layout.MaxAddr && start+length > start; i++ {
+		if i == len(mm.vmas) || mm.vmas[i].start >= start+length {
+			return start, true
+		}
+		start = max(start, mm.vmas[i].end)
+	}
+	return 0, false
+}
+
+// checkRange validates a user range like Linux's access checks.
+func (mm *MM) checkRange(addr, length uint64) bool {
+	end := addr + length
+	return end >= addr && end <= mm.layout.MaxAddr
+}
+
+var _ usermem.IO = (*MM)(nil)
+
+// copy moves bytes between buf and application memory at addr. write says
+// which way; force ignores protections (for the loader and ptrace-like
+// pokes).
+func (mm *MM) copy(addr uint64, buf []byte, write, force bool) (int, error) {
+	mm.mu.RLock()
+	defer mm.mu.RUnlock()
+	done := 0
+	for done < len(buf) {
+		a := addr + uint64(done)
+		if a < addr {
+			return done, linux.EFAULT
+		}
+		v := mm.lookup(a)
+		if v == nil || !v.backed {
+			return done, linux.EFAULT
+		}
+		if !force && ((write && !v.prot.Write) || (!write && !v.prot.Read)) {
+			return done, linux.EFAULT
+		}
+		n := min(uint64(len(buf)-done), v.end-a)
+		mem := mm.mf.Bytes(v.fileOffset(a), n)
+		if write {
+			copy(mem, buf[done:])
+		} else {
+			copy(buf[done:], mem)
+		}
+		done += int(n)
+	}
+	return done, nil
+}
+
+// CopyIn implements usermem.IO.
+func (mm *MM) CopyIn(addr uint64, dst []byte) (int, error) { return mm.copy(addr, dst, false, false) }
+
+// CopyOut implements usermem.IO.
+func (mm *MM) CopyOut(addr uint64, src []byte) (int, error) { return mm.copy(addr, src, true, false) }
+
+// Poke writes data at addr whatever the protection of the mapping.
+func (mm *MM) Poke(addr uint64, data []byte) error {
+	_, err := mm.copy(addr, data, true, true)
+	return err
+}
+
+// Peek reads at addr whatever the protection of the mapping.
+func (mm *MM) Peek(addr uint64, data []byte) error {
+	_, err := mm.copy(addr, data, false, true)
+	return err
+}
