@@ -48,3 +48,6 @@ func (e Errno) IsRestart() bool {
 	_, ok := restartNames[e]
 	return ok
 }
+
+// Return is the raw system call return value for e: -e as a uint64.
+func (e Errno) Return() uint64 { return uint64(-int64(e)) }

@@ -56,15 +56,3 @@ func (mm *MM) SwapUint32(addr uint64, new uint32) (uint32, error) {
 	err := mm.withWord(addr, true, func(p *uint32) { old = atomic.SwapUint32(p, new) })
 	return old, err
 }
-
-// FileOffset returns the memory-file offset that backs addr: the identity
-// of the page for futexes.
-func (mm *MM) FileOffset(addr uint64) (uint64, error) {
-	mm.mu.RLock()
-	defer mm.mu.RUnlock()
-	v := mm.lookup(addr)
-	if v == nil || !v.backed {
-		return 0, linux.EFAULT
-	}
-	return v.fileOffset(addr), nil
-}

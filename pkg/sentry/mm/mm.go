@@ -18,6 +18,7 @@ package mm
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/sentry/pgalloc"
@@ -59,6 +60,7 @@ func (v *vma) fileOffset(addr uint64) uint64 { return v.off + addr - v.start }
 
 // MM is an address space.
 type MM struct {
+	id     uintptr
 	mf     *pgalloc.MemoryFile
 	as     platform.AddressSpace
 	layout Layout
@@ -74,8 +76,14 @@ type MM struct {
 
 // New returns an empty address space.
 func New(mf *pgalloc.MemoryFile, as platform.AddressSpace, layout Layout) *MM {
-	return &MM{mf: mf, as: as, layout: layout, brkLimit: ^uint64(0)}
+	return &MM{id: uintptr(nextID.Add(1)), mf: mf, as: as, layout: layout, brkLimit: ^uint64(0)}
 }
+
+var nextID atomic.Uint64
+
+// ID identifies the address space for as long as it exists (private futex
+// keys use it).
+func (mm *MM) ID() uintptr { return mm.id }
 
 // AddressSpace returns the platform address space.
 func (mm *MM) AddressSpace() platform.AddressSpace { return mm.as }
@@ -295,4 +303,16 @@ func (mm *MM) Poke(addr uint64, data []byte) error {
 func (mm *MM) Peek(addr uint64, data []byte) error {
 	_, err := mm.copy(addr, data, false, true)
 	return err
+}
+
+// FileOffset returns the memory-file offset that backs addr: the identity
+// of the page for futexes.
+func (mm *MM) FileOffset(addr uint64) (uint64, error) {
+	mm.mu.RLock()
+	defer mm.mu.RUnlock()
+	v := mm.lookup(addr)
+	if v == nil || !v.backed {
+		return 0, linux.EFAULT
+	}
+	return v.fileOffset(addr), nil
 }

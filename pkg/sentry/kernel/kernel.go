@@ -1,0 +1,99 @@
+// Package kernel is the sentry's process model: the Kernel, thread groups,
+// tasks (one goroutine each, locked to its OS thread for the platform),
+// signals, futex glue, blocking and exit.
+//
+// Lock order (outer first):
+//
+//	Kernel.mu
+//	  ThreadGroup.mu   (the "signal lock": tasks, handlers, pending signals,
+//	                    masks, exit state of the group)
+//	    futex buckets, mm.MM.mu, pgalloc
+//
+// Tasks never hold a lock while switching to application code or while
+// blocked.
+//
+// This package must not decode system call arguments: that is
+// pkg/sentry/syscalls/linux, which calls into it.
+package kernel
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"bulwark.dev/bulwark/pkg/abi/linux"
+	"bulwark.dev/bulwark/pkg/sentry/kernel/futex"
+	"bulwark.dev/bulwark/pkg/sentry/pgalloc"
+	"bulwark.dev/bulwark/pkg/sentry/platform"
+	"bulwark.dev/bulwark/pkg/sentry/strace"
+)
+
+// ThreadID is a task's id in the sandbox's (only) pid namespace.
+type ThreadID int32
+
+// Kernel is the sentry's kernel.
+type Kernel struct {
+	Platform platform.Platform
+	MF       *pgalloc.MemoryFile
+	Futexes  *futex.Manager
+	Syscalls *SyscallTable
+	// Strace, when non-nil, logs system calls.
+	Strace *strace.Logger
+	// Hostname is the UTS node name.
+	Hostname string
+	// XStateSize is the size of the host's XSAVE area (the signal
+	// frame's fpstate).
+	XStateSize int
+	// BootTime is when the kernel started (CLOCK_BOOTTIME's zero).
+	BootTime time.Time
+
+	mu      sync.Mutex
+	tasks   map[ThreadID]*Task
+	nextTID ThreadID
+}
+
+// MaxThreads bounds the number of tasks (kernel.threads-max).
+const MaxThreads = 1 << 15
+
+// NewKernel returns a kernel with no tasks.
+func NewKernel(p platform.Platform, mf *pgalloc.MemoryFile, table *SyscallTable) *Kernel {
+	return &Kernel{
+		Platform: p,
+		MF:       mf,
+		Futexes:  futex.NewManager(),
+		Syscalls: table,
+		BootTime: time.Now(),
+		tasks:    make(map[ThreadID]*Task),
+		nextTID:  1,
+	}
+}
+
+// allocTID assigns a thread id to t.
+//
+// Preconditions: k.mu is held.
+func (k *Kernel) allocTID(t *Task) (ThreadID, error) {
+	if len(k.tasks) >= MaxThreads {
+		return 0, linux.EAGAIN
+	}
+	for {
+		tid := k.nextTID
+		k.nextTID++
+		if k.nextTID > 1<<22 {
+			k.nextTID = 2
+		}
+		if _, ok := k.tasks[tid]; !ok {
+			k.tasks[tid] = t
+			return tid, nil
+		}
+	}
+}
+
+// TaskByID returns the live task with the given id.
+func (k *Kernel) TaskByID(tid ThreadID) *Task {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.tasks[tid]
+}
+
+// String is for debugging.
+func (tid ThreadID) String() string { return fmt.Sprint(int32(tid)) }

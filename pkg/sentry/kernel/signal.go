@@ -1,0 +1,488 @@
+package kernel
+
+import (
+	"time"
+
+	"bulwark.dev/bulwark/pkg/abi/linux"
+	"bulwark.dev/bulwark/pkg/log"
+	"bulwark.dev/bulwark/pkg/sentry/arch"
+)
+
+// pendingSignals is a queue of pending signals: at most one instance of
+// each standard signal, any number of each real-time signal.
+type pendingSignals struct {
+	set   linux.SignalSet
+	queue [linux.NSIG][]*linux.SignalInfo
+}
+
+// maxQueuedRT bounds queued real-time signals per queue (RLIMIT_SIGPENDING
+// is per user in Linux; this keeps one process from exhausting memory).
+const maxQueuedRT = 1 << 12
+
+// enqueue adds info. It reports false if the signal was dropped.
+func (p *pendingSignals) enqueue(info *linux.SignalInfo) bool {
+	sig := linux.Signal(info.Signo)
+	q := p.queue[sig]
+	if (!sig.IsRealtime() && len(q) > 0) || len(q) >= maxQueuedRT {
+		return false
+	}
+	p.queue[sig] = append(q, info)
+	p.set |= linux.SignalSetOf(sig)
+	return true
+}
+
+// synchronousSignals are dequeued first, as Linux does.
+var synchronousSignals = linux.MakeSignalSet(linux.SIGSEGV, linux.SIGBUS, linux.SIGILL, linux.SIGTRAP, linux.SIGFPE, linux.SIGSYS)
+
+// dequeue removes and returns the first pending signal not in mask.
+func (p *pendingSignals) dequeue(mask linux.SignalSet) *linux.SignalInfo {
+	avail := p.set &^ mask
+	if avail == 0 {
+		return nil
+	}
+	if sync := avail & synchronousSignals; sync != 0 {
+		avail = sync
+	}
+	sig := linux.Signal(1)
+	for avail&linux.SignalSetOf(sig) == 0 {
+		sig++
+	}
+	return p.take(sig)
+}
+
+// take removes the first queued instance of sig.
+func (p *pendingSignals) take(sig linux.Signal) *linux.SignalInfo {
+	q := p.queue[sig]
+	info := q[0]
+	p.queue[sig] = q[1:]
+	if len(q) == 1 {
+		p.queue[sig] = nil
+		p.set &^= linux.SignalSetOf(sig)
+	}
+	return info
+}
+
+// discard drops every pending instance of sig.
+func (p *pendingSignals) discard(sig linux.Signal) {
+	p.queue[sig] = nil
+	p.set &^= linux.SignalSetOf(sig)
+}
+
+// Default actions, from signal(7).
+type defaultAction int
+
+const (
+	actTerminate defaultAction = iota
+	actCore
+	actIgnore
+	actStop
+)
+
+func defaultActionOf(sig linux.Signal) defaultAction {
+	switch sig {
+	case linux.SIGCHLD, linux.SIGURG, linux.SIGWINCH, linux.SIGCONT:
+		return actIgnore
+	case linux.SIGSTOP, linux.SIGTSTP, linux.SIGTTIN, linux.SIGTTOU:
+		return actStop
+	case linux.SIGQUIT, linux.SIGILL, linux.SIGTRAP, linux.SIGABRT, linux.SIGBUS, linux.SIGFPE,
+		linux.SIGSEGV, linux.SIGXCPU, linux.SIGXFSZ, linux.SIGSYS:
+		return actCore
+	}
+	return actTerminate
+}
+
+// ignoredLocked reports whether sig would be ignored by tg on delivery.
+//
+// Preconditions: tg.mu is held.
+func (tg *ThreadGroup) ignoredLocked(sig linux.Signal) bool {
+	h := tg.handlers[sig].Handler
+	return h == linux.SIG_IGN || (h == linux.SIG_DFL && defaultActionOf(sig) == actIgnore)
+}
+
+// hasDeliverableLocked reports whether t has a pending signal it does not
+// block.
+//
+// Preconditions: t.tg.mu is held.
+func (t *Task) hasDeliverableLocked() bool {
+	return (t.pending.set|t.tg.pending.set)&^t.mask != 0
+}
+
+// SendSignal sends a thread-directed signal to t (tgkill, faults).
+func (t *Task) SendSignal(info *linux.SignalInfo) {
+	tg := t.tg
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	if t.exited {
+		return
+	}
+	if tg.sendPrecheckLocked(info) {
+		return
+	}
+	blocked := t.mask&linux.SignalSetOf(linux.Signal(info.Signo)) != 0
+	if !blocked && tg.ignoredLocked(linux.Signal(info.Signo)) {
+		return
+	}
+	if t.pending.enqueue(info) && !blocked {
+		t.interrupt()
+	}
+}
+
+// SendSignal sends a process-directed signal to tg (kill).
+func (tg *ThreadGroup) SendSignal(info *linux.SignalInfo) {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	if tg.sendPrecheckLocked(info) {
+		return
+	}
+	sig := linux.Signal(info.Signo)
+	// A signal blocked by every thread is kept even if ignored now: the
+	// handler may change before it is unblocked.
+	var target *Task
+	for t := range tg.tasks {
+		if !t.exited && t.mask&linux.SignalSetOf(sig) == 0 {
+			target = t
+			break
+		}
+	}
+	if target != nil && tg.ignoredLocked(sig) {
+		return
+	}
+	if tg.pending.enqueue(info) && target != nil {
+		target.interrupt()
+	}
+}
+
+// sendPrecheckLocked handles what is the same for every signal sent to
+// tg: nothing once the group is exiting, and SIGKILL ends it at once. It
+// reports whether the signal has been dealt with.
+//
+// Preconditions: tg.mu is held.
+func (tg *ThreadGroup) sendPrecheckLocked(info *linux.SignalInfo) bool {
+	if tg.exiting {
+		return true
+	}
+	if linux.Signal(info.Signo) == linux.SIGKILL {
+		tg.beginExitLocked(ExitStatus{Signal: linux.SIGKILL})
+		return true
+	}
+	return false
+}
+
+// handleFault turns a fault in application code into a forced signal:
+// if the task blocks or ignores it, the default action (death) is taken.
+func (t *Task) handleFault(info *linux.SignalInfo) {
+	sig := linux.Signal(info.Signo)
+	t.tg.mu.Lock()
+	act := &t.tg.handlers[sig]
+	if t.mask&linux.SignalSetOf(sig) != 0 || act.Handler == linux.SIG_IGN {
+		act.Handler = linux.SIG_DFL
+		t.mask &^= linux.SignalSetOf(sig)
+	}
+	// A fault signal is never dropped: replace a pending instance.
+	t.pending.discard(sig)
+	t.pending.enqueue(info)
+	t.tg.mu.Unlock()
+}
+
+// deliverSignals runs before the task returns to application code: it
+// sets up handler frames for deliverable signals, takes default actions,
+// and restarts an interrupted system call when no handler runs.
+func (t *Task) deliverSignals() {
+	for {
+		tg := t.tg
+		tg.mu.Lock()
+		if tg.exiting || t.exited {
+			tg.mu.Unlock()
+			return
+		}
+		info := t.pending.dequeue(t.mask)
+		if info == nil {
+			info = tg.pending.dequeue(t.mask)
+		}
+		if info == nil {
+			if t.hasSavedMask {
+				t.mask, t.hasSavedMask = t.savedMask, false
+			}
+			tg.mu.Unlock()
+			t.restartWithoutHandler()
+			return
+		}
+		sig := linux.Signal(info.Signo)
+		act := tg.handlers[sig]
+		switch act.Handler {
+		case linux.SIG_IGN:
+			tg.mu.Unlock()
+			continue
+		case linux.SIG_DFL:
+			switch defaultActionOf(sig) {
+			case actIgnore:
+				tg.mu.Unlock()
+				continue
+			case actStop:
+				// Job control stops come with the process issue.
+				tg.mu.Unlock()
+				log.Infof("task %d: stop signal %d ignored: job control not supported", t.tid, sig)
+				continue
+			}
+			tg.beginExitLocked(ExitStatus{Signal: sig})
+			tg.mu.Unlock()
+			return
+		}
+		oldMask := t.mask
+		if t.hasSavedMask {
+			oldMask, t.hasSavedMask = t.savedMask, false
+		}
+		newMask := t.mask | act.Mask
+		if act.Flags&linux.SA_NODEFER == 0 {
+			newMask |= linux.SignalSetOf(sig)
+		}
+		if act.Flags&linux.SA_RESETHAND != 0 {
+			tg.handlers[sig].Handler = linux.SIG_DFL
+		}
+		tg.mu.Unlock()
+
+		t.restartWithHandler(act)
+		if err := t.setupFrame(sig, info, act, oldMask); err != nil {
+			log.Infof("task %d: cannot set up frame for signal %d: %v", t.tid, sig, err)
+			t.tg.Kill(linux.SIGSEGV)
+			return
+		}
+		tg.mu.Lock()
+		t.mask = newMask &^ linux.UnblockableSignals
+		tg.mu.Unlock()
+	}
+}
+
+// restartWithHandler applies the restart rules of a system call that was
+// interrupted by a signal whose handler is about to run.
+func (t *Task) restartWithHandler(act linux.SigAction) {
+	switch t.restartErr {
+	case linux.ERESTART_RESTARTBLOCK, linux.ERESTARTNOHAND:
+		t.regs.Rax = linux.EINTR.Return()
+	case linux.ERESTARTSYS:
+		if act.Flags&linux.SA_RESTART == 0 {
+			t.regs.Rax = linux.EINTR.Return()
+		} else {
+			t.restartSyscall()
+		}
+	case linux.ERESTARTNOINTR:
+		t.restartSyscall()
+	}
+	t.restartErr = 0
+}
+
+// restartWithoutHandler restarts an interrupted system call transparently.
+func (t *Task) restartWithoutHandler() {
+	switch t.restartErr {
+	case linux.ERESTARTSYS, linux.ERESTARTNOHAND, linux.ERESTARTNOINTR:
+		t.restartSyscall()
+	case linux.ERESTART_RESTARTBLOCK:
+		t.restartSyscall()
+		t.regs.Rax = uint64(linux.SYS_RESTART_SYSCALL)
+	}
+	t.restartErr = 0
+}
+
+// restartSyscall makes the task execute its system call instruction again.
+func (t *Task) restartSyscall() {
+	t.regs.Rax = t.regs.Orig_rax
+	t.regs.Rip -= 2
+}
+
+// setupFrame builds the signal frame and points the task at the handler.
+func (t *Task) setupFrame(sig linux.Signal, info *linux.SignalInfo, act linux.SigAction, oldMask linux.SignalSet) error {
+	fp, err := t.ctx.FPState()
+	if err != nil {
+		return err
+	}
+	alt := t.altStack
+	sp := t.regs.Rsp
+	onAlt := false
+	if act.Flags&linux.SA_ONSTACK != 0 && alt.Flags&linux.SS_DISABLE == 0 && alt.Size != 0 && !t.onAltStack(sp) {
+		sp = alt.Sp + alt.Size
+		onAlt = true
+		if uint32(alt.Flags)&linux.SS_AUTODISARM != 0 {
+			t.altStack = linux.SignalStack{Flags: linux.SS_DISABLE}
+		}
+	}
+	a := arch.SignalFrameArgs{
+		Sig:        sig,
+		Info:       info,
+		Action:     act,
+		OldMask:    oldMask,
+		AltStack:   alt,
+		SP:         sp,
+		OnAltStack: onAlt,
+		FPState:    fp,
+	}
+	if synchronousSignals&linux.SignalSetOf(sig) != 0 && info.Code > 0 {
+		a.Trap.CR2 = info.Addr()
+	}
+	return arch.SetupSignalFrame(t, &t.regs, a)
+}
+
+// onAltStack reports whether sp is on the task's signal stack.
+func (t *Task) onAltStack(sp uint64) bool {
+	alt := t.altStack
+	return alt.Flags&linux.SS_DISABLE == 0 && sp-alt.Sp < alt.Size
+}
+
+// SigReturn implements rt_sigreturn.
+func (t *Task) SigReturn() error {
+	mask, alt, fp, err := arch.RestoreSignalFrame(t, &t.regs, t.k.XStateSize)
+	if err != nil {
+		t.tg.Kill(linux.SIGSEGV)
+		return ErrNoReturn
+	}
+	if fp != nil {
+		if err := t.ctx.SetFPState(fp); err != nil {
+			t.tg.Kill(linux.SIGSEGV)
+			return ErrNoReturn
+		}
+	}
+	// Like restore_altstack, errors here are ignored.
+	t.SigAltStack(&alt)
+	t.tg.mu.Lock()
+	t.mask = mask &^ linux.UnblockableSignals
+	t.tg.mu.Unlock()
+	t.restartErr = 0
+	return ErrNoReturn
+}
+
+// SigAction implements rt_sigaction for a valid signal number.
+func (t *Task) SigAction(sig linux.Signal, act *linux.SigAction) (linux.SigAction, error) {
+	if !sig.IsValid() {
+		return linux.SigAction{}, linux.EINVAL
+	}
+	tg := t.tg
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	old := tg.handlers[sig]
+	if act != nil {
+		if sig == linux.SIGKILL || sig == linux.SIGSTOP {
+			return linux.SigAction{}, linux.EINVAL
+		}
+		a := *act
+		a.Mask &^= linux.UnblockableSignals
+		tg.handlers[sig] = a
+		if tg.ignoredLocked(sig) {
+			tg.pending.discard(sig)
+			for other := range tg.tasks {
+				other.pending.discard(sig)
+			}
+		}
+	}
+	return old, nil
+}
+
+// SignalMask returns the task's signal mask.
+func (t *Task) SignalMask() linux.SignalSet {
+	t.tg.mu.Lock()
+	defer t.tg.mu.Unlock()
+	return t.mask
+}
+
+// SetSignalMask replaces the signal mask (SIGKILL and SIGSTOP stay
+// unblocked).
+func (t *Task) SetSignalMask(mask linux.SignalSet) {
+	t.tg.mu.Lock()
+	defer t.tg.mu.Unlock()
+	t.mask = mask &^ linux.UnblockableSignals
+	// Signals pending for the group that this thread just unblocked may
+	// need it to wake up.
+	if t.hasDeliverableLocked() {
+		t.interrupt()
+	}
+}
+
+// SetSavedMask installs mask until the next signal delivery, after which
+// the current mask is restored (rt_sigsuspend, ppoll, pselect).
+func (t *Task) SetSavedMask(mask linux.SignalSet) {
+	t.tg.mu.Lock()
+	defer t.tg.mu.Unlock()
+	t.savedMask, t.hasSavedMask = t.mask, true
+	t.mask = mask &^ linux.UnblockableSignals
+}
+
+// SigAltStack implements sigaltstack: it installs ss if non-nil and
+// returns the old stack with SS_ONSTACK set when the task is on it.
+func (t *Task) SigAltStack(ss *linux.SignalStack) (linux.SignalStack, error) {
+	old := t.altStack
+	if t.onAltStack(t.regs.Rsp) {
+		old.Flags |= linux.SS_ONSTACK
+	}
+	if old.Flags&(linux.SS_DISABLE|linux.SS_ONSTACK) == 0 && old.Size == 0 {
+		old.Flags |= linux.SS_DISABLE
+	}
+	if ss == nil {
+		return old, nil
+	}
+	if t.onAltStack(t.regs.Rsp) {
+		return old, linux.EPERM
+	}
+	autoDisarm := int32(uint32(ss.Flags) & linux.SS_AUTODISARM)
+	mode := ss.Flags &^ autoDisarm
+	switch {
+	case mode == linux.SS_DISABLE:
+		t.altStack = linux.SignalStack{Flags: linux.SS_DISABLE}
+	case mode == 0 || mode == linux.SS_ONSTACK:
+		if ss.Size < linux.MINSIGSTKSZ {
+			return old, linux.ENOMEM
+		}
+		t.altStack = linux.SignalStack{Sp: ss.Sp, Size: ss.Size, Flags: autoDisarm}
+	default:
+		return old, linux.EINVAL
+	}
+	return old, nil
+}
+
+// SigTimedWait waits for a signal in set (rt_sigtimedwait). A zero deadline
+// waits forever.
+func (t *Task) SigTimedWait(set linux.SignalSet, deadline time.Time, poll bool) (*linux.SignalInfo, error) {
+	set &^= linux.UnblockableSignals
+	tg := t.tg
+	tg.mu.Lock()
+	if info := t.takeSignalLocked(set); info != nil {
+		tg.mu.Unlock()
+		return info, nil
+	}
+	if poll {
+		tg.mu.Unlock()
+		return nil, linux.EAGAIN
+	}
+	// Wait with the waited-for signals unblocked, so that their arrival
+	// interrupts the wait; they are dequeued here, not delivered.
+	oldMask := t.mask
+	t.mask &^= set
+	tg.mu.Unlock()
+	err := t.Block(nil, deadline)
+	tg.mu.Lock()
+	t.mask = oldMask
+	info := t.takeSignalLocked(set)
+	tg.mu.Unlock()
+	if info != nil {
+		return info, nil
+	}
+	if err == linux.ETIMEDOUT {
+		return nil, linux.EAGAIN
+	}
+	return nil, linux.EINTR
+}
+
+// takeSignalLocked dequeues a pending signal in set, thread queue first.
+//
+// Preconditions: t.tg.mu is held.
+func (t *Task) takeSignalLocked(set linux.SignalSet) *linux.SignalInfo {
+	if info := t.pending.dequeue(^set); info != nil {
+		return info
+	}
+	return t.tg.pending.dequeue(^set)
+}
+
+// PendingSignals returns the signals pending for t or its group
+// (rt_sigpending).
+func (t *Task) PendingSignals() linux.SignalSet {
+	t.tg.mu.Lock()
+	defer t.tg.mu.Unlock()
+	return (t.pending.set | t.tg.pending.set) & t.mask
+}

@@ -1,0 +1,114 @@
+package kernel
+
+import (
+	"sync"
+
+	"bulwark.dev/bulwark/pkg/abi/linux"
+	"bulwark.dev/bulwark/pkg/sentry/mm"
+)
+
+// ThreadGroup is a process: the tasks that share a tgid, signal handlers,
+// process-directed pending signals, rlimits and the exit status.
+type ThreadGroup struct {
+	k    *Kernel
+	tgid ThreadID
+	mm   *mm.MM
+	fds  *FDTable
+
+	// The following are protected by mu (the signal lock).
+	mu       sync.Mutex
+	tasks    map[*Task]struct{}
+	handlers [linux.NSIG]linux.SigAction
+	pending  pendingSignals
+	limits   Limits
+	// exiting is set by exit_group or a fatal signal: every task of the
+	// group stops at its next chance and exits.
+	exiting bool
+	status  ExitStatus
+	// leaderStatus is the leader's exit() status, reported when the
+	// group ends without a group exit.
+	leaderStatus ExitStatus
+
+	// done is closed when the last task has exited.
+	done chan struct{}
+}
+
+// ExitStatus is how a thread group ended.
+type ExitStatus struct {
+	Code   int
+	Signal linux.Signal
+}
+
+// ID returns the thread group id (the pid).
+func (tg *ThreadGroup) ID() ThreadID { return tg.tgid }
+
+// MM returns the address space.
+func (tg *ThreadGroup) MM() *mm.MM { return tg.mm }
+
+// FDTable returns the file descriptor table.
+func (tg *ThreadGroup) FDTable() *FDTable { return tg.fds }
+
+// Done is closed when every task of the group has exited.
+func (tg *ThreadGroup) Done() <-chan struct{} { return tg.done }
+
+// ExitStatus returns the final status; valid once Done is closed.
+func (tg *ThreadGroup) ExitStatus() ExitStatus {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return tg.status
+}
+
+// Limits returns a copy of the resource limits.
+func (tg *ThreadGroup) Limits() Limits {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return tg.limits
+}
+
+// SetLimit replaces one limit and returns the old one. It enforces
+// Linux's rules: soft ≤ hard, and raising the hard limit needs
+// CAP_SYS_RESOURCE (privileged says whether the caller has it).
+func (tg *ThreadGroup) SetLimit(r int, l Limit, privileged bool) (Limit, error) {
+	if r < 0 || r >= RLIM_NLIMITS {
+		return Limit{}, linux.EINVAL
+	}
+	if l.Cur > l.Max {
+		return Limit{}, linux.EINVAL
+	}
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	old := tg.limits[r]
+	if l.Max > old.Max && !privileged {
+		return Limit{}, linux.EPERM
+	}
+	if r == RLIMIT_NOFILE && l.Max > NrOpen {
+		return Limit{}, linux.EPERM
+	}
+	tg.limits[r] = l
+	if r == RLIMIT_DATA && tg.mm != nil {
+		tg.mm.SetBrkLimit(l.Cur)
+	}
+	return old, nil
+}
+
+// beginExit starts a group exit with status unless one is under way, and
+// interrupts every task.
+//
+// Preconditions: tg.mu is held.
+func (tg *ThreadGroup) beginExitLocked(status ExitStatus) {
+	if tg.exiting {
+		return
+	}
+	tg.exiting = true
+	tg.status = status
+	for t := range tg.tasks {
+		t.interrupt()
+	}
+}
+
+// Kill ends the group as a fatal signal does.
+func (tg *ThreadGroup) Kill(sig linux.Signal) {
+	tg.mu.Lock()
+	tg.beginExitLocked(ExitStatus{Signal: sig})
+	tg.mu.Unlock()
+}
