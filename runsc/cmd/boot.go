@@ -1,0 +1,129 @@
+package cmd
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"bulwark.dev/bulwark/pkg/log"
+	"bulwark.dev/bulwark/runsc/boot"
+	"bulwark.dev/bulwark/runsc/config"
+	"bulwark.dev/bulwark/runsc/sandbox"
+	"github.com/google/subcommands"
+)
+
+// exitBootFailed is `runsc boot`'s status when the sandbox could not start.
+const exitBootFailed = 128
+
+// Boot implements the internal `runsc boot`: the sandbox process. runsc
+// starts it (see runsc/sandbox) in new namespaces as pid 1 of a new PID
+// namespace; users do not run it.
+type Boot struct {
+	bootFD int
+	execFD int
+	logFD  int
+}
+
+// Name implements subcommands.Command.
+func (*Boot) Name() string { return "boot" }
+
+// Synopsis implements subcommands.Command.
+func (*Boot) Synopsis() string { return "start the sentry (internal: runsc runs it itself)" }
+
+// Usage implements subcommands.Command.
+func (*Boot) Usage() string {
+	return usageLine(
+		"boot --boot-fd=N --exec-fd=N [--log-fd=N]",
+		"",
+		"Internal: the sandbox process, started by runsc in new namespaces.",
+	)
+}
+
+// SetFlags implements subcommands.Command.
+func (b *Boot) SetFlags(f *flag.FlagSet) {
+	f.IntVar(&b.bootFD, sandbox.FlagBootFD, -1, "FD holding the boot request as JSON")
+	f.IntVar(&b.execFD, sandbox.FlagExecFD, -1, "FD of the executable to run")
+	f.IntVar(&b.logFD, sandbox.FlagLogFD, -1, "FD of the debug log (default: stderr)")
+}
+
+// Execute implements subcommands.Command.
+func (b *Boot) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommands.ExitStatus {
+	_, env := confAndEnv(args)
+	status, err := b.run()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "runsc: boot: %v\n", err)
+		return exitBootFailed
+	}
+	return subcommands.ExitStatus(status.ShellCode())
+}
+
+func (b *Boot) run() (boot.ExitStatus, error) {
+	if b.bootFD < 0 || b.execFD < 0 {
+		return boot.ExitStatus{}, fmt.Errorf("--%s and --%s are required", sandbox.FlagBootFD, sandbox.FlagExecFD)
+	}
+	// Catch forwarded signals first: as pid 1 of its PID namespace this
+	// process would otherwise ignore them, and a signal arriving before
+	// boot.Run must not be lost.
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, sandbox.ForwardedSignals...)
+	defer signal.Stop(sigs)
+
+	if err := sandbox.SetParentDeathSignal(); err != nil {
+		return boot.ExitStatus{}, err
+	}
+	sandbox.CloseOnExec(b.bootFD, b.execFD, b.logFD)
+
+	// The flags of the command line that started this process arrive
+	// serialized in the request; this process's own global flags are
+	// ignored.
+	req, err := sandbox.ReadBootRequest(b.bootFD)
+	if err != nil {
+		return boot.ExitStatus{}, err
+	}
+	conf, err := config.FromJSON(req.Config)
+	if err != nil {
+		return boot.ExitStatus{}, err
+	}
+	logFile := os.Stderr
+	if b.logFD >= 0 {
+		logFile = os.NewFile(uintptr(b.logFD), "debug-log")
+	}
+	log.SetTarget(logFile)
+	log.SetDebug(conf.Debug)
+
+	if err := sandbox.SetHostname(req.Hostname); err != nil {
+		return boot.ExitStatus{}, err
+	}
+	if err := sandbox.EnterEmptyRoot(); err != nil {
+		return boot.ExitStatus{}, err
+	}
+	log.Debugf("boot: pid %d, in empty root, hostname %q", os.Getpid(), req.Hostname)
+
+	forward := make(chan int, 16)
+	go func() {
+		for sig := range sigs {
+			if n, ok := sig.(syscall.Signal); ok {
+				forward <- int(n)
+			}
+		}
+	}()
+
+	args := boot.Args{
+		ExecFD:         b.execFD,
+		ExecPath:       req.ExecPath,
+		Argv:           req.Argv,
+		Envv:           req.Envv,
+		Stdio:          [3]int{0, 1, 2},
+		Hostname:       req.Hostname,
+		Platform:       conf.Platform,
+		Strace:         conf.Strace,
+		StraceSyscalls: conf.StraceSyscalls,
+		Debug:          conf.Debug,
+		Log:            logFile,
+	}
+	log.Debugf("boot: calling boot.Run for %q (%s), platform %s", args.Argv, args.ExecPath, args.Platform)
+	return boot.Run(args, forward)
+}

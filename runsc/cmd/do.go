@@ -1,0 +1,119 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"bulwark.dev/bulwark/pkg/log"
+	"bulwark.dev/bulwark/runsc/sandbox"
+	"github.com/google/subcommands"
+)
+
+// Do implements `runsc do`: run one program in a sandbox, with the host's
+// file system as its root, and exit with its status.
+type Do struct{}
+
+// Name implements subcommands.Command.
+func (*Do) Name() string { return "do" }
+
+// Synopsis implements subcommands.Command.
+func (*Do) Synopsis() string { return "run a program in a sandbox and exit with its status" }
+
+// Usage implements subcommands.Command.
+func (*Do) Usage() string {
+	return usageLine(
+		"do [--] <command> [args...]",
+		"",
+		"Runs <command> in a new sandbox and exits with its exit status (128+N",
+		"if signal N killed it). A command without a slash is looked up in",
+		"$PATH. The program gets runsc's environment and standard I/O.",
+		"Exit status 127: no such program; 126: it cannot be executed.",
+	)
+}
+
+// SetFlags implements subcommands.Command.
+func (*Do) SetFlags(*flag.FlagSet) {}
+
+// Execute implements subcommands.Command.
+func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommands.ExitStatus {
+	conf, env := confAndEnv(args)
+	argv := f.Args()
+	if len(argv) == 0 {
+		fmt.Fprintf(env.Stderr, "runsc: do: no command given (see 'runsc help do')\n")
+		return ExitUsage
+	}
+
+	path, exe, err := sandbox.OpenExecutable(argv[0], os.Getenv("PATH"))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
+		var ee *sandbox.ExecError
+		if errors.As(err, &ee) {
+			return subcommands.ExitStatus(ee.Code)
+		}
+		return ExitFailure
+	}
+	defer exe.Close()
+
+	hostname, err := os.Hostname()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "runsc: do: get hostname: %v\n", err)
+		return ExitFailure
+	}
+
+	// Logs are opened only now that the command line is known to be good,
+	// so a bad one leaves no file behind.
+	pid := os.Getpid()
+	ownLog, err := conf.OpenDebugLog(pid, "do")
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
+		return ExitFailure
+	}
+	if ownLog != nil {
+		defer ownLog.Close()
+		log.SetTarget(ownLog)
+	}
+	log.SetDebug(conf.Debug)
+	bootLog, err := conf.OpenDebugLog(pid, "boot")
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
+		return ExitFailure
+	}
+	if bootLog != nil {
+		defer bootLog.Close()
+	}
+
+	log.Debugf("do: running %q (%s) with config %+v", argv, path, *conf)
+	sigs, stop := sandbox.NotifyForward()
+	defer stop()
+	sb, err := sandbox.Start(sandbox.Args{
+		Config: conf,
+		Request: sandbox.BootRequest{
+			ExecPath: path,
+			Argv:     argv,
+			Envv:     os.Environ(),
+			Hostname: hostname,
+		},
+		Exec:   exe,
+		Log:    bootLog,
+		Stdin:  env.Stdin,
+		Stdout: env.Stdout,
+		Stderr: env.Stderr,
+	})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
+		return ExitFailure
+	}
+	// The sandbox holds its own copies now.
+	exe.Close()
+
+	code, err := sb.Run(sigs)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
+		return ExitFailure
+	}
+	log.Debugf("do: sandbox exited with status %d", code)
+	return subcommands.ExitStatus(code)
+}

@@ -1,0 +1,187 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func parse(args []string) (*Config, error) {
+	fs := flag.NewFlagSet("runsc", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c := RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func TestFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		want    func(c *Config) // edits Default() into the expected config
+		wantErr string
+	}{
+		{name: "defaults", args: nil, want: func(*Config) {}},
+		{name: "platform ptrace", args: []string{"--platform=ptrace"}, want: func(*Config) {}},
+		{name: "platform unknown", args: []string{"--platform=kvm"}, wantErr: `unknown platform "kvm" (valid: ptrace)`},
+		{name: "platform empty", args: []string{"--platform="}, wantErr: "unknown platform"},
+		{name: "debug", args: []string{"--debug", "--debug-log=/tmp/x/"}, want: func(c *Config) {
+			c.Debug = true
+			c.DebugLog = "/tmp/x/"
+		}},
+		{name: "strace all", args: []string{"--strace"}, want: func(c *Config) { c.Strace = true }},
+		{name: "strace list", args: []string{"--strace", "--strace-syscalls=read, write,openat"}, want: func(c *Config) {
+			c.Strace = true
+			c.StraceSyscalls = []string{"read", "write", "openat"}
+		}},
+		{name: "strace list empty", args: []string{"--strace-syscalls="}, want: func(*Config) {}},
+		{name: "strace list hole", args: []string{"--strace-syscalls=read,,write"}, wantErr: "empty system call name"},
+		{name: "strace list bad name", args: []string{"--strace-syscalls=Read!"}, wantErr: "not a system call name"},
+		{name: "rootless", args: []string{"--rootless"}, want: func(c *Config) { c.Rootless = true }},
+		{name: "network host", args: []string{"--network=host"}, want: func(c *Config) { c.Network = NetworkHost }},
+		{name: "network none", args: []string{"--network", "none"}, want: func(*Config) {}},
+		{name: "network bad", args: []string{"--network=bridge"}, wantErr: `unknown network "bridge" (valid: none, host)`},
+		{name: "root", args: []string{"--root=/run/r"}, want: func(c *Config) { c.RootDir = "/run/r" }},
+		{name: "root relative made absolute", args: []string{"--root=state"}, want: func(c *Config) {
+			wd, _ := os.Getwd()
+			c.RootDir = filepath.Join(wd, "state")
+		}},
+		{name: "root empty", args: []string{"--root="}, wantErr: "invalid root: empty path"},
+		{name: "version", args: []string{"--version"}, want: func(c *Config) { c.ShowVersion = true }},
+		{name: "unknown flag", args: []string{"--foo"}, wantErr: "flag provided but not defined: -foo"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parse(tc.args)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("parse(%q) = %v, want error containing %q", tc.args, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("parse(%q): %v", tc.args, err)
+			}
+			want := Default()
+			tc.want(want)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("parse(%q) = %+v, want %+v", tc.args, got, want)
+			}
+		})
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	c, err := parse([]string{"--debug", "--strace-syscalls=read,write", "--network=host", "--rootless", "--version"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.ToJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := FromJSON(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *c
+	want.ShowVersion = false // Not serialized: it concerns only the CLI.
+	if !reflect.DeepEqual(*got, want) {
+		t.Errorf("round trip = %+v, want %+v", *got, want)
+	}
+}
+
+func TestFromJSONRejects(t *testing.T) {
+	for _, tc := range []struct {
+		name, json, wantErr string
+	}{
+		{"unknown field", `{"platform":"ptrace","network":"none","root_dir":"/r","bogus":1}`, "unknown field"},
+		{"bad platform", `{"platform":"kvm","network":"none","root_dir":"/r"}`, "invalid platform"},
+		{"bad network", `{"platform":"ptrace","network":"x","root_dir":"/r"}`, "invalid network"},
+		{"no root", `{"platform":"ptrace","network":"none"}`, "invalid root"},
+		{"not json", `{`, "decode"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := FromJSON([]byte(tc.json)); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("FromJSON(%s) = %v, want error containing %q", tc.json, err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestOpenDebugLogUnset(t *testing.T) {
+	f, err := Default().OpenDebugLog(1, "do")
+	if f != nil || err != nil {
+		t.Errorf("OpenDebugLog without --debug-log = %v, %v; want nil, nil", f, err)
+	}
+}
+
+func TestOpenDebugLogFileAppends(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log")
+	if err := os.WriteFile(path, []byte("earlier\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := Default()
+	c.DebugLog = path
+	f, err := c.OpenDebugLog(42, "do")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("later\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if got, _ := os.ReadFile(path); string(got) != "earlier\nlater\n" {
+		t.Errorf("log file = %q, want the earlier content kept and the new appended", got)
+	}
+}
+
+func TestOpenDebugLogDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "logs") + "/"
+	c := Default()
+	c.DebugLog = dir
+	for i, line := range []string{"first\n", "second\n"} {
+		// The second open finds the file of the first and must append.
+		f, err := c.OpenDebugLog(42, "boot")
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		f.WriteString(line)
+		f.Close()
+	}
+	path := filepath.Join(dir, DebugLogName(42, "boot"))
+	if got, _ := os.ReadFile(path); string(got) != "first\nsecond\n" {
+		t.Errorf("%s = %q, want both lines", path, got)
+	}
+	if DebugLogName(42, "boot") == DebugLogName(42, "do") || DebugLogName(42, "do") == DebugLogName(43, "do") {
+		t.Errorf("DebugLogName does not separate commands and pids")
+	}
+}
+
+func TestOpenDebugLogDoesNotFollowSymlinkInDirectory(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(dir, DebugLogName(7, "do"))); err != nil {
+		t.Fatal(err)
+	}
+	c := Default()
+	c.DebugLog = dir + "/"
+	if f, err := c.OpenDebugLog(7, "do"); err == nil {
+		f.Close()
+		t.Errorf("OpenDebugLog followed a planted symlink")
+	}
+	if got, _ := os.ReadFile(victim); string(got) != "keep" {
+		t.Errorf("victim = %q, want unchanged", got)
+	}
+}
