@@ -29,7 +29,8 @@ type Args struct {
 	// Platform is the --platform value ("ptrace").
 	Platform string
 	// Strace turns on --strace; StraceSyscalls limits it to these names
-	// (empty: all). Log receives strace lines and debug messages.
+	// (empty: all). Log receives strace lines; the caller configures
+	// pkg/log for debug messages.
 	Strace         bool
 	StraceSyscalls []string
 	Debug          bool

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -87,11 +88,17 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 	if err != nil {
 		return boot.ExitStatus{}, err
 	}
+	// Strace lines go to the debug log, or stderr. Log lines (warnings
+	// such as unsupported system calls) go to the debug log, or to stderr
+	// only with --debug, so that a program's stderr in the sandbox is
+	// what it would be natively.
 	logFile := os.Stderr
 	if b.logFD >= 0 {
 		logFile = os.NewFile(uintptr(b.logFD), "debug-log")
+		log.SetTarget(logFile)
+	} else if !conf.Debug {
+		log.SetTarget(io.Discard)
 	}
-	log.SetTarget(logFile)
 	log.SetDebug(conf.Debug)
 
 	if err := sandbox.SetHostname(req.Hostname); err != nil {

@@ -299,7 +299,8 @@ func restoreFPState(mem usermem.IO, addr uint64, fpSize int) ([]byte, error) {
 		return nil, linux.EFAULT
 	}
 	le := binary.LittleEndian
-	if fpSize < linux.FXSAVEAreaSize {
+	if fpSize < linux.XSAVEMinSize {
+		// Too small for an XSAVE image: the host has only FXSAVE.
 		fpSize = linux.FXSAVEAreaSize
 	}
 	fp := make([]byte, fpSize)

@@ -37,6 +37,7 @@ func (t *Task) exit() {
 		}
 	}
 	t.ctx.Release()
+	t.closeWakeFD()
 
 	tg := t.tg
 	tg.mu.Lock()

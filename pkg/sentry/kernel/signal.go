@@ -318,7 +318,21 @@ func (t *Task) setupFrame(sig linux.Signal, info *linux.SignalInfo, act linux.Si
 	if synchronousSignals&linux.SignalSetOf(sig) != 0 && info.Code > 0 {
 		a.Trap.CR2 = info.Addr()
 	}
-	return arch.SetupSignalFrame(t, &t.regs, a)
+	if err := arch.SetupSignalFrame(t, &t.regs, a); err != nil {
+		return err
+	}
+	// Like Linux, the handler starts with a clean FPU state.
+	return t.ctx.SetFPState(initFPState(len(fp)))
+}
+
+// initFPState returns an XSAVE area of size n in the initial state: x87
+// control word 0x37f, MXCSR 0x1f80, every extended component in its
+// init state (XSTATE_BV 0).
+func initFPState(n int) []byte {
+	fp := make([]byte, max(n, 576))
+	fp[0], fp[1] = 0x7f, 0x03   // FCW
+	fp[24], fp[25] = 0x80, 0x1f // MXCSR
+	return fp[:max(n, 512)]
 }
 
 // onAltStack reports whether sp is on the task's signal stack.
@@ -334,7 +348,10 @@ func (t *Task) SigReturn() error {
 		t.tg.Kill(linux.SIGSEGV)
 		return ErrNoReturn
 	}
-	if fp != nil {
+	if fp == nil {
+		fp = initFPState(t.k.XStateSize)
+	}
+	{
 		if err := t.ctx.SetFPState(fp); err != nil {
 			t.tg.Kill(linux.SIGSEGV)
 			return ErrNoReturn

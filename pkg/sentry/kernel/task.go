@@ -55,6 +55,9 @@ type Task struct {
 
 	// interruptC wakes a blocked task; see interrupt.
 	interruptC chan struct{}
+	// hostWake is an eventfd that interrupt signals, for waits on host
+	// FDs (BlockFD); 0 until first needed.
+	hostWake atomic.Int32
 	// yields counts sched_yield calls, for tests and debugging.
 	yields atomic.Uint64
 }
@@ -218,6 +221,7 @@ func (t *Task) interrupt() {
 	case t.interruptC <- struct{}{}:
 	default:
 	}
+	t.kickWakeFD()
 	t.ctx.Interrupt()
 }
 

@@ -146,8 +146,11 @@ func (mm *MM) MRemap(oldAddr, oldLen, newLen uint64, flags uint64, newAddr uint6
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
 	v := mm.lookup(oldAddr)
-	if v == nil || oldAddr+oldLen > v.end || oldLen == 0 {
+	if v == nil || oldAddr+oldLen > v.end {
 		return 0, linux.EFAULT
+	}
+	if oldLen == 0 {
+		return mm.duplicate(v, oldAddr, newLen, flags, newAddr)
 	}
 	fixed := flags&MREMAP_FIXED != 0
 	if fixed {
@@ -178,6 +181,42 @@ func (mm *MM) MRemap(oldAddr, oldLen, newLen uint64, flags uint64, newAddr uint6
 		}
 	}
 	return mm.move(oldAddr, oldLen, newAddr, newLen)
+}
+
+// duplicate implements mremap with old_size 0: a second mapping of the
+// same shared pages.
+//
+// Preconditions: mm.mu is held for writing; v contains oldAddr.
+func (mm *MM) duplicate(v *vma, oldAddr, newLen, flags, newAddr uint64) (uint64, error) {
+	if !v.shared {
+		return 0, linux.EINVAL
+	}
+	if flags&MREMAP_MAYMOVE == 0 {
+		return 0, linux.ENOMEM
+	}
+	if oldAddr+newLen > v.end || oldAddr+newLen < oldAddr {
+		// The pages beyond the original mapping do not exist.
+		return 0, linux.ENOMEM
+	}
+	if flags&MREMAP_FIXED == 0 {
+		var found bool
+		if newAddr, found = mm.findGap(newLen, mm.layout.MmapBase); !found {
+			return 0, linux.ENOMEM
+		}
+	} else if newAddr < v.end && v.start < newAddr+newLen {
+		return 0, linux.EINVAL
+	}
+	if err := mm.removeRange(newAddr, newAddr+newLen); err != nil {
+		return 0, err
+	}
+	nv := *v
+	nv.start, nv.end, nv.off = newAddr, newAddr+newLen, v.fileOffset(oldAddr)
+	mm.mf.IncRef(nv.off, newLen)
+	if err := mm.as.MapFile(nv.start, mm.mf.FD(), nv.off, newLen, nv.prot); err != nil {
+		return 0, err
+	}
+	mm.insert(&nv)
+	return newAddr, nil
 }
 
 // extend grows v to end, keeping its memory contiguous in the file.

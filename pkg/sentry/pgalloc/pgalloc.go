@@ -34,6 +34,9 @@ type MemoryFile struct {
 	free []frange
 	// used is the number of allocated bytes.
 	used uint64
+	// extraRefs counts, per page offset, the references beyond the first
+	// (pages shared by several mappings). Pages not in the map have one.
+	extraRefs map[uint64]uint32
 }
 
 type frange struct{ off, end uint64 }
@@ -55,7 +58,7 @@ func New(name string, capacity uint64) (*MemoryFile, error) {
 	}
 	// Offset 0 is never handed out, so that a zero offset can mean "none"
 	// in debugging output.
-	return &MemoryFile{fd: fd, mapping: m, free: []frange{{pageSize, capacity}}}, nil
+	return &MemoryFile{fd: fd, mapping: m, free: []frange{{pageSize, capacity}}, extraRefs: make(map[uint64]uint32)}, nil
 }
 
 // FD returns the host FD of the memory file.
@@ -107,15 +110,57 @@ func (f *MemoryFile) AllocateAt(off, length uint64) bool {
 	return true
 }
 
-// Free releases [off, off+length): its memory goes back to the host and
-// the range can be allocated again.
+// IncRef adds a reference to every page of [off, off+length), so that it
+// takes one more Free to release them.
+func (f *MemoryFile) IncRef(off, length uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for p := off; p < off+length; p += pageSize {
+		f.extraRefs[p]++
+	}
+}
+
+// Free drops a reference to [off, off+length); pages whose last reference
+// goes are returned to the host and can be allocated again.
 func (f *MemoryFile) Free(off, length uint64) {
 	if length == 0 {
 		return
 	}
-	f.Decommit(off, length)
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	if len(f.extraRefs) == 0 {
+		f.freeLocked(off, length)
+		f.mu.Unlock()
+		return
+	}
+	// Release the runs of pages that have no other reference.
+	start := off
+	for p := off; p <= off+length; p += pageSize {
+		shared := false
+		if p < off+length {
+			if n, ok := f.extraRefs[p]; ok {
+				shared = true
+				if n == 1 {
+					delete(f.extraRefs, p)
+				} else {
+					f.extraRefs[p] = n - 1
+				}
+			}
+		}
+		if shared || p == off+length {
+			if p > start {
+				f.freeLocked(start, p-start)
+			}
+			start = p + pageSize
+		}
+	}
+	f.mu.Unlock()
+}
+
+// freeLocked returns [off, off+length) to the free list and the host.
+//
+// Preconditions: f.mu is held.
+func (f *MemoryFile) freeLocked(off, length uint64) {
+	f.Decommit(off, length)
 	end := off + length
 	i := sort.Search(len(f.free), func(i int) bool { return f.free[i].off >= off })
 	f.free = append(f.free, frange{})

@@ -101,7 +101,7 @@ func (c *context) dead(err error) error {
 
 type deadError struct{ err error }
 
-func (e *deadError) Error() string { return platform.ErrContextDead.Error() + ": " + e.err.Error() }
+func (e *deadError) Error() string   { return platform.ErrContextDead.Error() + ": " + e.err.Error() }
 func (e *deadError) Unwrap() []error { return []error{platform.ErrContextDead, e.err} }
 
 // Interrupt implements platform.Context.

@@ -80,6 +80,10 @@ func mmap(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	switch flags & mapType {
 	case mapShared, mapPrivate:
 	case mapSharedValidate:
+		if anon {
+			// Anonymous mappings know only MAP_SHARED and MAP_PRIVATE.
+			return 0, linux.EINVAL
+		}
 		if flags&^(legacyMapMask|mapSync|mapFixedNoReplace) != 0 {
 			return 0, linux.EOPNOTSUPP
 		}

@@ -1,0 +1,255 @@
+package linux
+
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"bulwark.dev/bulwark/pkg/abi/linux"
+	"bulwark.dev/bulwark/pkg/sentry/kernel"
+)
+
+// timeSyscalls are the clock and sleep calls.
+var timeSyscalls = map[uintptr]kernel.Syscall{
+	linux.SYS_CLOCK_GETTIME:   partial(clockGettime, "CPU clocks of other threads and processes are EINVAL; the process CPU clock counts the calling thread only"),
+	linux.SYS_CLOCK_GETRES:    partial(clockGetres, "CPU clocks of other threads and processes are EINVAL"),
+	linux.SYS_GETTIMEOFDAY:    full(gettimeofday),
+	linux.SYS_TIME:            full(timeSyscall),
+	linux.SYS_NANOSLEEP:       full(nanosleep),
+	linux.SYS_CLOCK_NANOSLEEP: partial(clockNanosleep, "sleeping on the process CPU clock is EINVAL"),
+}
+
+// hostClocks are the guest clocks served by the host clock of the same
+// meaning. CLOCK_BOOTTIME is the host's: the sandbox never suspends on its
+// own, and the host's suspended time is real time the application missed.
+var hostClocks = map[int32]int32{
+	linux.CLOCK_REALTIME:         unix.CLOCK_REALTIME,
+	linux.CLOCK_MONOTONIC:        unix.CLOCK_MONOTONIC,
+	linux.CLOCK_MONOTONIC_RAW:    unix.CLOCK_MONOTONIC_RAW,
+	linux.CLOCK_REALTIME_COARSE:  unix.CLOCK_REALTIME_COARSE,
+	linux.CLOCK_MONOTONIC_COARSE: unix.CLOCK_MONOTONIC_COARSE,
+	linux.CLOCK_BOOTTIME:         unix.CLOCK_BOOTTIME,
+	linux.CLOCK_TAI:              unix.CLOCK_TAI,
+}
+
+// sleepClocks are the clocks clock_nanosleep accepts (Linux's k_clocks
+// with an nsleep operation, minus the CPU clocks).
+var sleepClocks = map[int32]bool{
+	linux.CLOCK_REALTIME:  true,
+	linux.CLOCK_MONOTONIC: true,
+	linux.CLOCK_BOOTTIME:  true,
+	linux.CLOCK_TAI:       true,
+}
+
+// hostNow reads a host clock in nanoseconds.
+func hostNow(clock int32) int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(clock, &ts); err != nil {
+		// The clocks in hostClocks exist on every kernel the sandbox
+		// supports; fall back to Go's clock rather than fail the app.
+		return time.Now().UnixNano()
+	}
+	return ts.Nano()
+}
+
+// cpuClockKind says which CPU time a clock id measures.
+type cpuClockKind int
+
+const (
+	notCPUClock cpuClockKind = iota
+	threadCPUClock
+	processCPUClock
+)
+
+// classifyCPUClock decodes the CPU clocks: the two static ids and the
+// dynamic ids (see linux.CPUClockPID) of the calling thread and process.
+// CPU clocks of other tasks are EINVAL: the sentry can read only the
+// caller's CPU time.
+func classifyCPUClock(t *kernel.Task, clock int32) (cpuClockKind, error) {
+	switch clock {
+	case linux.CLOCK_PROCESS_CPUTIME_ID:
+		return processCPUClock, nil
+	case linux.CLOCK_THREAD_CPUTIME_ID:
+		return threadCPUClock, nil
+	}
+	if clock >= 0 {
+		return notCPUClock, nil
+	}
+	// Negative ids whose low three bits are CLOCKFD (3) are posix
+	// dynamic clocks (clock fds); with CPUCLOCK_MAX they are invalid too.
+	if linux.CPUClockWhich(clock) == linux.CPUCLOCK_MAX {
+		return notCPUClock, linux.EINVAL
+	}
+	pid := linux.CPUClockPID(clock)
+	if linux.CPUClockPerThread(clock) {
+		if pid == 0 || kernel.ThreadID(pid) == t.ID() {
+			return threadCPUClock, nil
+		}
+		return notCPUClock, linux.EINVAL
+	}
+	if pid == 0 || kernel.ThreadID(pid) == t.ThreadGroup().ID() {
+		return processCPUClock, nil
+	}
+	return notCPUClock, linux.EINVAL
+}
+
+// clockNow returns clock's current value in nanoseconds, or EINVAL.
+func clockNow(t *kernel.Task, clock int32) (int64, error) {
+	if hc, ok := hostClocks[clock]; ok {
+		return hostNow(hc), nil
+	}
+	kind, err := classifyCPUClock(t, clock)
+	if err != nil {
+		return 0, err
+	}
+	if kind == notCPUClock {
+		return 0, linux.EINVAL
+	}
+	// Both CPU clocks read the calling thread's time: the process clock
+	// misses the other threads' (documented as partial). The caller's
+	// time is always included, so process ≥ thread holds.
+	return t.Context().CPUTime(), nil
+}
+
+// nsToTimespec converts non-negative nanoseconds to a timespec.
+func nsToTimespec(ns int64) linux.Timespec {
+	return linux.Timespec{Sec: ns / int64(time.Second), Nsec: ns % int64(time.Second)}
+}
+
+func clockGettime(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
+	now, err := clockNow(t, int32(a[0]))
+	if err != nil {
+		return 0, err
+	}
+	ts := nsToTimespec(now)
+	return 0, copyOutStruct(t, a[1], &ts)
+}
+
+func clockGetres(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
+	clock := int32(a[0])
+	res := linux.Timespec{Nsec: 1}
+	if hc, ok := hostClocks[clock]; ok {
+		var hts unix.Timespec
+		if err := unix.ClockGetres(hc, &hts); err == nil {
+			res = linux.Timespec{Sec: hts.Sec, Nsec: hts.Nsec}
+		}
+	} else if kind, err := classifyCPUClock(t, clock); err != nil {
+		return 0, err
+	} else if kind == notCPUClock {
+		return 0, linux.EINVAL
+	}
+	if a[1] == 0 {
+		return 0, nil
+	}
+	return 0, copyOutStruct(t, a[1], &res)
+}
+
+func gettimeofday(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
+	if a[0] != 0 {
+		now := hostNow(unix.CLOCK_REALTIME)
+		tv := linux.Timeval{Sec: now / int64(time.Second), Usec: now % int64(time.Second) / int64(time.Microsecond)}
+		if err := copyOutStruct(t, a[0], &tv); err != nil {
+			return 0, err
+		}
+	}
+	if a[1] != 0 {
+		// The kernel's sys_tz is never set inside the sandbox.
+		var tz linux.Timezone
+		if err := copyOutStruct(t, a[1], &tz); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
+func timeSyscall(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
+	sec := hostNow(unix.CLOCK_REALTIME) / int64(time.Second)
+	if a[0] != 0 {
+		var buf [8]byte
+		putLE64(buf[:], uint64(sec))
+		if _, err := t.CopyOut(a[0], buf[:]); err != nil {
+			return 0, linux.EFAULT
+		}
+	}
+	return uint64(sec), nil
+}
+
+func putLE64(b []byte, v uint64) {
+	for i := range 8 {
+		b[i] = byte(v >> (8 * i))
+	}
+}
+
+func nanosleep(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
+	ts, err := copyInTimespec(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	return sleepUntil(t, time.Now().Add(timespecDuration(ts)), a[1])
+}
+
+// sleepUntil sleeps until deadline (a monotonic time.Time). If a signal
+// interrupts it, the time left is written to rem (if non-zero) and the
+// sleep continues through restart_syscall when no handler runs; with a
+// handler the application sees EINTR, even with SA_RESTART, as on Linux.
+func sleepUntil(t *kernel.Task, deadline time.Time, rem uint64) (uint64, error) {
+	left, err := t.Sleep(deadline)
+	if err == nil || left <= 0 {
+		return 0, nil
+	}
+	if rem != 0 {
+		ts := nsToTimespec(int64(left))
+		if err := copyOutStruct(t, rem, &ts); err != nil {
+			return 0, err
+		}
+	}
+	t.SetRestartBlock(func(t *kernel.Task) (uint64, error) {
+		return sleepUntil(t, deadline, rem)
+	})
+	return 0, linux.ERESTART_RESTARTBLOCK
+}
+
+func clockNanosleep(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
+	clock, flags, rem := int32(a[0]), a[1], a[3]
+	if !sleepClocks[clock] {
+		return 0, sleepClockError(t, clock)
+	}
+	ts, err := copyInTimespec(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	d := timespecDuration(ts)
+	if flags&linux.TIMER_ABSTIME == 0 {
+		return sleepUntil(t, time.Now().Add(d), rem)
+	}
+	// An absolute sleep converts the target to a monotonic deadline now;
+	// if interrupted it restarts from the same target (ERESTARTNOHAND),
+	// and never writes rem.
+	now, _ := clockNow(t, clock)
+	left, err := t.Sleep(time.Now().Add(d - time.Duration(now)))
+	if err == nil || left <= 0 {
+		return 0, nil
+	}
+	return 0, linux.ERESTARTNOHAND
+}
+
+// sleepClockError is clock_nanosleep's error for a clock it cannot sleep
+// on: EINVAL for clocks that do not exist, EOPNOTSUPP for those without
+// a sleep operation (as Linux 6.x, where the calling thread's CPU clock
+// is one of them).
+func sleepClockError(t *kernel.Task, clock int32) error {
+	switch clock {
+	case linux.CLOCK_MONOTONIC_RAW, linux.CLOCK_REALTIME_COARSE, linux.CLOCK_MONOTONIC_COARSE,
+		linux.CLOCK_THREAD_CPUTIME_ID, linux.CLOCK_REALTIME_ALARM, linux.CLOCK_BOOTTIME_ALARM:
+		// The alarm clocks sleep only with an RTC device, which the
+		// sandbox does not have.
+		return linux.EOPNOTSUPP
+	}
+	if clock < 0 && clock&7 == 3 {
+		// Posix dynamic (clock fd) clocks have no sleep operation.
+		return linux.EOPNOTSUPP
+	}
+	// CPU clocks: Linux rejects the calling thread's own clock with
+	// EINVAL and can sleep on others; the sentry cannot (partial).
+	return linux.EINVAL
+}
