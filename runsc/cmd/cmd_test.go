@@ -7,9 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"bulwark.dev/bulwark/pkg/testutil"
 )
 
 // runscBin is the runsc binary built by TestMain.
@@ -26,17 +27,8 @@ func buildAndRun(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		// `go test` does not always put go in $PATH; the toolchain that
-		// built this test has one.
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	runscBin = filepath.Join(dir, "runsc")
-	build := exec.Command(goBin, "build", "-o", runscBin, "bulwark.dev/bulwark/runsc")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "build runsc: %v\n", err)
+	if runscBin, err = testutil.BuildRunsc(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return m.Run()

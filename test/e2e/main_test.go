@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"bulwark.dev/bulwark/pkg/testutil"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -58,12 +60,7 @@ func setupRunsc(dir string) (string, error) {
 		}
 		return dst, nil
 	}
-	cmd := exec.Command(goTool(), "build", "-o", dst, "bulwark.dev/bulwark/runsc")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build runsc: %v\n%s", err, out)
-	}
-	return dst, nil
+	return testutil.BuildRunsc(dir)
 }
 
 func copyFile(src, dst string, mode os.FileMode) error {
@@ -81,14 +78,6 @@ func copyFile(src, dst string, mode os.FileMode) error {
 		return err
 	}
 	return out.Close()
-}
-
-// goTool is the go command that runs these tests.
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return "/usr/local/go/bin/go"
 }
 
 // requireRoot skips tests that start a sandbox when not root.
@@ -155,7 +144,7 @@ func cProgram(t *testing.T, name string) string {
 func goProgram(t *testing.T) string {
 	t.Helper()
 	return buildOnce(t, "goprog", func(out string) error {
-		cmd := exec.Command(goTool(), "build", "-o", out, "./testdata/goprog")
+		cmd := exec.Command(testutil.GoTool(), "build", "-o", out, "./testdata/goprog")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go build goprog: %v\n%s", err, b)

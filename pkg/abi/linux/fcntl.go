@@ -133,3 +133,16 @@ const MAX_RW_COUNT = 0x7ffff000
 // PIPE_BUF is the atomic pipe write size, defined in
 // include/uapi/linux/limits.h.
 const PIPE_BUF = 4096
+
+// *at flags and the current-directory FD, defined in
+// include/uapi/linux/fcntl.h.
+const (
+	AT_FDCWD            = -100
+	AT_SYMLINK_NOFOLLOW = 0x100
+	AT_NO_AUTOMOUNT     = 0x800
+	AT_EMPTY_PATH       = 0x1000
+)
+
+// PATH_MAX is the longest path, with its NUL, defined in
+// include/uapi/linux/limits.h.
+const PATH_MAX = 4096

@@ -182,6 +182,7 @@ func (t *Task) handleFault(info *linux.SignalInfo) {
 	t.pending.discard(sig)
 	t.pending.enqueue(info)
 	t.tg.mu.Unlock()
+	t.faultInfo, t.faultTrap = info, t.ctx.LastTrap()
 }
 
 // deliverSignals runs before the task returns to application code: it
@@ -315,8 +316,12 @@ func (t *Task) setupFrame(sig linux.Signal, info *linux.SignalInfo, act linux.Si
 		OnAltStack: onAlt,
 		FPState:    fp,
 	}
-	if synchronousSignals&linux.SignalSetOf(sig) != 0 && info.Code > 0 {
-		a.Trap.CR2 = info.Addr()
+	if info == t.faultInfo {
+		a.Trap = arch.TrapInfo{TrapNo: t.faultTrap.TrapNo, Err: t.faultTrap.ErrorCode}
+		if sig == linux.SIGSEGV || sig == linux.SIGBUS {
+			a.Trap.CR2 = info.Addr()
+		}
+		t.faultInfo = nil
 	}
 	if err := arch.SetupSignalFrame(t, &t.regs, a); err != nil {
 		return err

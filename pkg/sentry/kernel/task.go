@@ -52,6 +52,10 @@ type Task struct {
 	restartBlock func(t *Task) (uint64, error)
 	waiter       *futex.Waiter
 	exitCode     int
+	// faultInfo is the siginfo of the last fault and faultTrap its
+	// hardware details, for the signal frame.
+	faultInfo *linux.SignalInfo
+	faultTrap platform.TrapInfo
 
 	// interruptC wakes a blocked task; see interrupt.
 	interruptC chan struct{}

@@ -66,6 +66,13 @@ const (
 	EventInterrupted
 )
 
+// TrapInfo is what a fault's signal frame reports in its sigcontext: the
+// x86 exception vector and, for page faults, the error code (bit 0: page
+// present, bit 1: write, bit 2: user mode, bit 4: instruction fetch).
+type TrapInfo struct {
+	TrapNo, ErrorCode uint64
+}
+
 // ErrContextDead means the host process running the context is gone (for
 // example it was killed from outside the sandbox).
 var ErrContextDead = errors.New("platform: context's host process is gone")
@@ -86,6 +93,9 @@ type Context interface {
 	// SetFPState replaces the floating-point state; it returns EINVAL (as
 	// linux.Errno) if the host rejects the state.
 	SetFPState(state []byte) error
+	// LastTrap returns the hardware details of the fault that the last
+	// EventFault reported.
+	LastTrap() TrapInfo
 	// CPUTime returns the CPU time, in nanoseconds, the application code
 	// of this context has used.
 	CPUTime() int64

@@ -111,8 +111,6 @@ func flags32(t *flagTable) argFn {
 	return func(c *call, i int) string { return t.format(uint64(uint32(c.args[i]))) }
 }
 
-func enum(t *enumTable) argFn { return func(c *call, i int) string { return t.format(c.args[i]) } }
-
 // enum32 formats a C int enum: the upper half of the register is ignored,
 // as the kernel does, and a negative value stays negative.
 func enum32(t *enumTable) argFn {

@@ -23,7 +23,8 @@ type context struct {
 	// tid mirrors t.tid for Interrupt, which runs on other goroutines.
 	tid atomic.Int64
 
-	fp []byte
+	fp   []byte
+	trap platform.TrapInfo
 }
 
 // maxXStateSize bounds the XSAVE area (AMX state needs about 11 KiB).
@@ -33,10 +34,7 @@ const maxXStateSize = 16 << 10
 func (c *context) Switch(pas platform.AddressSpace, regs *linux.PtraceRegs) (platform.Event, *linux.SignalInfo, error) {
 	as := pas.(*addressSpace)
 	if c.as != as {
-		if c.t != nil {
-			c.t.kill()
-			c.t = nil
-		}
+		c.releaseThread()
 		t, err := as.newThread()
 		if err != nil {
 			return 0, nil, err
@@ -87,6 +85,14 @@ func (c *context) Switch(pas platform.AddressSpace, regs *linux.PtraceRegs) (pla
 			if err := getRegs(c.t.tid, regs); err != nil {
 				return 0, nil, c.dead(err)
 			}
+			c.trap = defaultTrap(sig, info)
+			if (sig == unix.SIGSEGV || sig == unix.SIGBUS) && info.Code > 0 && c.t.slot >= 0 {
+				trap, err := c.faultContext(sig)
+				if err != nil {
+					return 0, nil, c.dead(err)
+				}
+				c.trap = trap
+			}
 			return platform.EventFault, info, nil
 		default:
 			// Every other signal is blocked in stubs; if one
@@ -94,6 +100,82 @@ func (c *context) Switch(pas platform.AddressSpace, regs *linux.PtraceRegs) (pla
 		}
 	}
 }
+
+// defaultTrap is the trap number Linux reports for a fault signal when the
+// host's own frame is not consulted.
+func defaultTrap(sig unix.Signal, info *linux.SignalInfo) platform.TrapInfo {
+	switch sig {
+	case unix.SIGFPE:
+		return platform.TrapInfo{TrapNo: 0} // #DE
+	case unix.SIGILL:
+		return platform.TrapInfo{TrapNo: 6} // #UD
+	case unix.SIGTRAP:
+		return platform.TrapInfo{TrapNo: 3} // #BP
+	case unix.SIGBUS:
+		return platform.TrapInfo{TrapNo: 17} // #AC
+	}
+	if info.Code == linux.SI_KERNEL {
+		return platform.TrapInfo{TrapNo: 13} // #GP
+	}
+	return platform.TrapInfo{TrapNo: 14} // #PF
+}
+
+// faultContext lets the host deliver the pending fault signal to the stub's
+// handler, which traps at once on the thread's alternate stack, and reads
+// the page-fault error code and trap number from the frame the host built:
+// ptrace exposes them nowhere else. The application's registers and FP
+// state are untouched: Switch restores the registers, and the FP state
+// (which the host resets for a handler) is saved and put back here.
+//
+// Preconditions: t is stopped in the signal-delivery-stop of sig.
+func (c *context) faultContext(sig unix.Signal) (platform.TrapInfo, error) {
+	if c.fp == nil {
+		c.fp = make([]byte, maxXStateSize)
+	}
+	n, err := getXState(c.t.tid, c.fp)
+	if err != nil {
+		return platform.TrapInfo{}, err
+	}
+	if _, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_CONT, uintptr(c.t.tid), 0, uintptr(sig), 0, 0); e != 0 {
+		return platform.TrapInfo{}, e
+	}
+	for {
+		ws, err := c.t.waitStop()
+		if err != nil {
+			return platform.TrapInfo{}, err
+		}
+		if ws.StopSignal() == unix.SIGTRAP && uint32(ws)>>16 == 0 {
+			break
+		}
+		if err := c.t.cont(unix.PTRACE_CONT); err != nil {
+			return platform.TrapInfo{}, err
+		}
+	}
+	var hregs linux.PtraceRegs
+	if err := getRegs(c.t.tid, &hregs); err != nil {
+		return platform.TrapInfo{}, err
+	}
+	// rdx points at the ucontext: uc_mcontext is at 40, and in struct
+	// sigcontext err is at 152 and trapno at 160.
+	var words [16]byte
+	if _, err := unix.PtracePeekData(c.t.tid, uintptr(hregs.Rdx+40+152), words[:]); err != nil {
+		return platform.TrapInfo{}, err
+	}
+	if err := setXState(c.t.tid, c.fp[:n]); err != nil {
+		return platform.TrapInfo{}, err
+	}
+	le := func(b []byte) uint64 {
+		var v uint64
+		for i := 7; i >= 0; i-- {
+			v = v<<8 | uint64(b[i])
+		}
+		return v
+	}
+	return platform.TrapInfo{ErrorCode: le(words[0:8]), TrapNo: le(words[8:16])}, nil
+}
+
+// LastTrap implements platform.Context.
+func (c *context) LastTrap() platform.TrapInfo { return c.trap }
 
 func (c *context) dead(err error) error {
 	return &deadError{err: err}
@@ -154,11 +236,17 @@ func (c *context) CPUTime() int64 {
 }
 
 // Release implements platform.Context.
-func (c *context) Release() {
-	if c.t != nil {
-		c.tid.Store(0)
-		c.t.kill()
-		c.t = nil
-		c.as = nil
+func (c *context) Release() { c.releaseThread() }
+
+// releaseThread kills the context's stub thread and frees its slot.
+func (c *context) releaseThread() {
+	if c.t == nil {
+		return
 	}
+	c.tid.Store(0)
+	c.t.kill()
+	if c.t.slot >= 0 {
+		c.as.freeSlot(c.t.slot)
+	}
+	c.t, c.as = nil, nil
 }

@@ -25,6 +25,7 @@ package ptrace
 import (
 	"fmt"
 	"runtime"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -223,16 +224,13 @@ func (t *thread) bootstrap(memfd int) error {
 		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, ^uint64(0), 0); err != nil {
 		return err
 	}
-	code := make([]byte, (len(stubCode)+7)&^7)
-	copy(code, stubCode)
-	if err := t.pokeData(stubStart, code); err != nil {
+	if err := t.pokeData(stubStart, stubPage()); err != nil {
 		return err
 	}
 	if err := boot(unix.SYS_MPROTECT, stubStart, stubSize, unix.PROT_READ|unix.PROT_EXEC); err != nil {
 		return err
 	}
 	// From here on the stub page serves injections.
-	const taskSize = 0x7ffffffff000
 	steps := []struct {
 		nr   uintptr
 		args []uint64
@@ -241,6 +239,9 @@ func (t *thread) bootstrap(memfd int) error {
 		{unix.SYS_MUNMAP, []uint64{stubStart + stubSize, taskSize - (stubStart + stubSize)}},
 		{unix.SYS_CLOSE_RANGE, []uint64{0, uint64(memfd) - 1, 0}},
 		{unix.SYS_CLOSE_RANGE, []uint64{uint64(memfd) + 1, ^uint64(0) >> 32, 0}},
+		{unix.SYS_RT_SIGACTION, []uint64{uint64(unix.SIGSEGV), stubStart + stubSigactionOffset, 0, 8}},
+		{unix.SYS_RT_SIGACTION, []uint64{uint64(unix.SIGBUS), stubStart + stubSigactionOffset, 0, 8}},
+		{unix.SYS_RT_SIGPROCMASK, []uint64{unix.SIG_SETMASK, stubStart + stubSigmaskOffset, 0, 8}},
 	}
 	for _, s := range steps {
 		if _, err := t.syscallErr(s.nr, s.args...); err != nil {
@@ -254,6 +255,34 @@ func (t *thread) bootstrap(memfd int) error {
 type addressSpace struct {
 	p   *Platform
 	inj *injector
+
+	// slots are the alternate signal stacks of its threads.
+	slotMu    sync.Mutex
+	freeSlots []int
+	nextSlot  int
+}
+
+// allocSlot reserves an alternate signal stack slot.
+func (as *addressSpace) allocSlot() (int, bool) {
+	as.slotMu.Lock()
+	defer as.slotMu.Unlock()
+	if n := len(as.freeSlots); n > 0 {
+		s := as.freeSlots[n-1]
+		as.freeSlots = as.freeSlots[:n-1]
+		return s, true
+	}
+	if as.nextSlot >= altStackMax {
+		return 0, false
+	}
+	as.nextSlot++
+	return as.nextSlot - 1, true
+}
+
+// freeSlot returns a slot.
+func (as *addressSpace) freeSlot(s int) {
+	as.slotMu.Lock()
+	as.freeSlots = append(as.freeSlots, s)
+	as.slotMu.Unlock()
 }
 
 func hostProt(p platform.Prot) uint64 {
@@ -313,10 +342,18 @@ func (as *addressSpace) newThread() (*thread, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &thread{tid: tid}
+	t := &thread{tid: tid, slot: -1}
 	if err := t.seize(); err != nil {
 		t.kill()
 		return nil, err
+	}
+	if slot, ok := as.allocSlot(); ok {
+		if err := t.setAltStack(altStackBase + uint64(slot)*altStackSize); err != nil {
+			as.freeSlot(slot)
+			t.kill()
+			return nil, err
+		}
+		t.slot = slot
 	}
 	return t, nil
 }

@@ -17,6 +17,33 @@ type thread struct {
 	// initRegs are the registers the thread had when it was attached:
 	// they carry valid segment selectors and flags for injections.
 	initRegs linux.PtraceRegs
+	// slot is the thread's alternate signal stack slot, or -1 if it has
+	// none (then page faults report no error code).
+	slot int
+}
+
+// setAltStack maps an alternate signal stack at addr and installs it, so
+// that the host can build fault frames without touching application
+// memory.
+func (t *thread) setAltStack(addr uint64) error {
+	if _, err := t.syscallErr(unix.SYS_MMAP, addr, altStackSize, unix.PROT_READ|unix.PROT_WRITE,
+		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, ^uint64(0), 0); err != nil {
+		return fmt.Errorf("ptrace: map signal stack: %w", err)
+	}
+	// stack_t {ss_sp, ss_flags, ss_size}, written at the bottom of the
+	// stack it describes (frames are built at the top).
+	ss := make([]byte, 24)
+	for i := 0; i < 8; i++ {
+		ss[i] = byte(addr >> (8 * i))
+		ss[16+i] = byte(uint64(altStackSize) >> (8 * i))
+	}
+	if err := t.pokeData(uintptr(addr), ss); err != nil {
+		return err
+	}
+	if _, err := t.syscallErr(unix.SYS_SIGALTSTACK, addr, 0); err != nil {
+		return fmt.Errorf("ptrace: sigaltstack: %w", err)
+	}
+	return nil
 }
 
 // ptraceOptions are set on every traced stub thread.

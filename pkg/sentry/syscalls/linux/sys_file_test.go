@@ -49,11 +49,12 @@ type fakeContext struct{ cpu atomic.Int64 }
 func (c *fakeContext) Switch(platform.AddressSpace, *linux.PtraceRegs) (platform.Event, *linux.SignalInfo, error) {
 	return 0, nil, errors.New("fake context cannot run code")
 }
-func (c *fakeContext) Interrupt()                {}
-func (c *fakeContext) FPState() ([]byte, error)  { return nil, nil }
-func (c *fakeContext) SetFPState(s []byte) error { return nil }
-func (c *fakeContext) CPUTime() int64            { return c.cpu.Load() }
-func (c *fakeContext) Release()                  {}
+func (c *fakeContext) Interrupt()                  {}
+func (c *fakeContext) LastTrap() platform.TrapInfo { return platform.TrapInfo{} }
+func (c *fakeContext) FPState() ([]byte, error)    { return nil, nil }
+func (c *fakeContext) SetFPState(s []byte) error   { return nil }
+func (c *fakeContext) CPUTime() int64              { return c.cpu.Load() }
+func (c *fakeContext) Release()                    {}
 
 // newTestTask returns a task with rwBase mapped read-write and roBase
 // read-only, and an empty FD table.
@@ -569,8 +570,6 @@ func TestDupAndClose(t *testing.T) {
 	}
 	mustCall(t, task, linux.SYS_FCNTL, r, linux.F_GETFD)
 	// RLIMIT_NOFILE bounds new fds.
-	poke(t, task, rwBase, make([]byte, 16))
-	binary.LittleEndian.PutUint64(peek(t, task, rwBase, 16), 0)
 	lim := make([]byte, 16)
 	binary.LittleEndian.PutUint64(lim[0:], 1)
 	binary.LittleEndian.PutUint64(lim[8:], 4096)

@@ -7,6 +7,7 @@ import (
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/sentry/kernel"
+	"bulwark.dev/bulwark/pkg/usermem"
 )
 
 // timeSyscalls are the clock and sleep calls.
@@ -165,19 +166,11 @@ func gettimeofday(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 func timeSyscall(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	sec := hostNow(unix.CLOCK_REALTIME) / int64(time.Second)
 	if a[0] != 0 {
-		var buf [8]byte
-		putLE64(buf[:], uint64(sec))
-		if _, err := t.CopyOut(a[0], buf[:]); err != nil {
+		if err := usermem.CopyOutUint64(t, a[0], uint64(sec)); err != nil {
 			return 0, linux.EFAULT
 		}
 	}
 	return uint64(sec), nil
-}
-
-func putLE64(b []byte, v uint64) {
-	for i := range 8 {
-		b[i] = byte(v >> (8 * i))
-	}
 }
 
 func nanosleep(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {

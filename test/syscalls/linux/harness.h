@@ -1,0 +1,261 @@
+/*
+ * harness.h: the minimal test harness shared by every syscall test.
+ *
+ * A test file includes this header FIRST (it defines _GNU_SOURCE), defines
+ * tests with TEST(name) { ... } and has no main(): harness.c provides one that
+ * runs every registered test (or those whose name matches the glob in argv[1]),
+ * prints "[ RUN ] name", "[  OK ] name", "[ SKIP ] name: why" or
+ * "[ FAIL ] name: file:line: message", and exits 0 iff no test failed.
+ *
+ * Tests run one after another in a single process: no fork is available in
+ * this phase. Before each test the harness resets the signal state (handlers
+ * back to SIG_DFL, nothing blocked or pending, no alternate stack), so a test
+ * may install handlers freely but must undo any other process-wide change it
+ * makes (rlimits, O_NONBLOCK on stdout, extra FDs, brk).
+ *
+ * Rules:
+ *  - EXPECT_* records a failure and continues; ASSERT_* records it and ends
+ *    the test. Both may be used from any thread the test creates; an ASSERT_*
+ *    failing in a thread other than the test's own ends the whole process with
+ *    status 1 (a test cannot be unwound from another thread).
+ *  - Never use EXPECT_* or ASSERT_* inside a signal handler: record what the
+ *    handler saw in globals and check them after it returned.
+ *  - Use syscall(SYS_x, ...) where a libc wrapper could hide behaviour (vDSO,
+ *    argument rewriting, errno conventions).
+ */
+#ifndef BULWARK_TEST_SYSCALLS_HARNESS_H
+#define BULWARK_TEST_SYSCALLS_HARNESS_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- registration ---- */
+
+struct harness_test {
+	const char *name;
+	void (*fn)(void);
+	struct harness_test *next;
+};
+
+void harness_register(struct harness_test *t);
+
+#define TEST(name)                                                             \
+	static void name##_test_body(void);                                    \
+	static struct harness_test name##_test_desc = {#name,                  \
+						       name##_test_body, 0};   \
+	__attribute__((constructor)) static void name##_test_register(void)    \
+	{                                                                      \
+		harness_register(&name##_test_desc);                           \
+	}                                                                      \
+	static void name##_test_body(void)
+
+/* ---- failure reporting ---- */
+
+void harness_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Ends the current test (after a failure was recorded, or for a skip). */
+__attribute__((noreturn)) void harness_abort_test(void);
+__attribute__((noreturn)) void harness_skip(const char *file, int line,
+					    const char *reason);
+/* Name of an errno value ("EINVAL"), or "E?" for an unknown one. */
+const char *harness_errno_name(int e);
+
+#define HARNESS_CMP(a, op, b, on_fail)                                         \
+	do {                                                                   \
+		long long harness_a_ = (long long)(a);                         \
+		long long harness_b_ = (long long)(b);                         \
+		if (!(harness_a_ op harness_b_)) {                             \
+			harness_fail(__FILE__, __LINE__,                       \
+				     "expected %s " #op " %s, got %lld (0x%llx) " \
+				     "vs %lld (0x%llx)",                       \
+				     #a, #b, harness_a_,                       \
+				     (unsigned long long)harness_a_,           \
+				     harness_b_,                               \
+				     (unsigned long long)harness_b_);          \
+			on_fail;                                               \
+		}                                                              \
+	} while (0)
+
+#define HARNESS_TRUE(cond, on_fail)                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			harness_fail(__FILE__, __LINE__,                       \
+				     "expected true: %s", #cond);              \
+			on_fail;                                               \
+		}                                                              \
+	} while (0)
+
+#define HARNESS_STREQ(a, b, on_fail)                                           \
+	do {                                                                   \
+		const char *harness_sa_ = (a), *harness_sb_ = (b);             \
+		if (strcmp(harness_sa_, harness_sb_) != 0) {                   \
+			harness_fail(__FILE__, __LINE__,                       \
+				     "expected %s == %s, got \"%s\" vs \"%s\"", \
+				     #a, #b, harness_sa_, harness_sb_);        \
+			on_fail;                                               \
+		}                                                              \
+	} while (0)
+
+/* expr must return >= 0 (a syscall that succeeded). */
+#define HARNESS_SYSCALL_OK(expr, on_fail)                                      \
+	do {                                                                   \
+		errno = 0;                                                     \
+		long long harness_r_ = (long long)(expr);                      \
+		int harness_e_ = errno;                                        \
+		if (harness_r_ < 0) {                                          \
+			harness_fail(__FILE__, __LINE__,                       \
+				     "%s failed: returned %lld, errno %s (%d)", \
+				     #expr, harness_r_,                        \
+				     harness_errno_name(harness_e_),           \
+				     harness_e_);                              \
+			on_fail;                                               \
+		}                                                              \
+	} while (0)
+
+/* expr must return -1 (or MAP_FAILED) with errno == err. */
+#define HARNESS_ERRNO(expr, err, on_fail)                                      \
+	do {                                                                   \
+		errno = 0;                                                     \
+		long long harness_r_ = (long long)(expr);                      \
+		int harness_e_ = errno;                                        \
+		if (harness_r_ != -1 || harness_e_ != (err)) {                 \
+			harness_fail(__FILE__, __LINE__,                       \
+				     "%s: expected -1 with errno %s, got %lld " \
+				     "with errno %s (%d)",                     \
+				     #expr, harness_errno_name(err),           \
+				     harness_r_,                               \
+				     harness_errno_name(harness_e_),           \
+				     harness_e_);                              \
+			on_fail;                                               \
+		}                                                              \
+	} while (0)
+
+#define HARNESS_NOTHING ((void)0)
+#define HARNESS_END harness_abort_test()
+
+#define EXPECT_EQ(a, b) HARNESS_CMP(a, ==, b, HARNESS_NOTHING)
+#define EXPECT_NE(a, b) HARNESS_CMP(a, !=, b, HARNESS_NOTHING)
+#define EXPECT_LT(a, b) HARNESS_CMP(a, <, b, HARNESS_NOTHING)
+#define EXPECT_LE(a, b) HARNESS_CMP(a, <=, b, HARNESS_NOTHING)
+#define EXPECT_GT(a, b) HARNESS_CMP(a, >, b, HARNESS_NOTHING)
+#define EXPECT_GE(a, b) HARNESS_CMP(a, >=, b, HARNESS_NOTHING)
+#define EXPECT_TRUE(c) HARNESS_TRUE(c, HARNESS_NOTHING)
+#define EXPECT_FALSE(c) HARNESS_TRUE(!(c), HARNESS_NOTHING)
+#define EXPECT_STREQ(a, b) HARNESS_STREQ(a, b, HARNESS_NOTHING)
+#define EXPECT_SYSCALL_OK(expr) HARNESS_SYSCALL_OK(expr, HARNESS_NOTHING)
+#define EXPECT_ERRNO(expr, err) HARNESS_ERRNO(expr, err, HARNESS_NOTHING)
+
+#define ASSERT_EQ(a, b) HARNESS_CMP(a, ==, b, HARNESS_END)
+#define ASSERT_NE(a, b) HARNESS_CMP(a, !=, b, HARNESS_END)
+#define ASSERT_LT(a, b) HARNESS_CMP(a, <, b, HARNESS_END)
+#define ASSERT_LE(a, b) HARNESS_CMP(a, <=, b, HARNESS_END)
+#define ASSERT_GT(a, b) HARNESS_CMP(a, >, b, HARNESS_END)
+#define ASSERT_GE(a, b) HARNESS_CMP(a, >=, b, HARNESS_END)
+#define ASSERT_TRUE(c) HARNESS_TRUE(c, HARNESS_END)
+#define ASSERT_FALSE(c) HARNESS_TRUE(!(c), HARNESS_END)
+#define ASSERT_STREQ(a, b) HARNESS_STREQ(a, b, HARNESS_END)
+#define ASSERT_SYSCALL_OK(expr) HARNESS_SYSCALL_OK(expr, HARNESS_END)
+#define ASSERT_ERRNO(expr, err) HARNESS_ERRNO(expr, err, HARNESS_END)
+
+/* Ends the current test as skipped; the reason is printed. */
+#define SKIP(reason) harness_skip(__FILE__, __LINE__, reason)
+
+/* ---- helpers shared by tests (all fork-free) ---- */
+
+/* The test binary's page size. */
+size_t harness_page_size(void);
+
+/* Current value of a clock in nanoseconds (ASSERTs clock_gettime works). */
+int64_t harness_now_ns(clockid_t clock);
+struct timespec harness_ns_to_ts(int64_t ns);
+int64_t harness_ts_to_ns(const struct timespec *ts);
+
+/* Raw gettid/tgkill so tests do not depend on the libc version. */
+pid_t harness_gettid(void);
+int harness_tgkill(pid_t tgid, pid_t tid, int sig);
+
+/*
+ * Maps len bytes of anonymous private memory with prot (ASSERTs success).
+ * harness_unmapped(len) returns the start of a range that was just mapped and
+ * unmapped again, so it is free (unless another thread maps meanwhile).
+ */
+void *harness_map(size_t len, int prot);
+void *harness_unmapped(size_t len);
+
+/*
+ * The lowest descriptor number >= min that is not open. Tests use it instead
+ * of assuming only 0, 1 and 2 are open (true under the runner, not always
+ * when a test is run by hand from a shell).
+ */
+int harness_free_fd(int min);
+
+/* Installs handler for sig with SA_SIGINFO | flags and an empty sa_mask. */
+void harness_set_handler(int sig, void (*handler)(int, siginfo_t *, void *),
+			 int flags);
+
+/*
+ * What a synchronous fault raised: filled by harness_catch_fault when the
+ * function it ran raised SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGTRAP.
+ */
+struct harness_fault {
+	int signo;
+	int code;
+	void *addr;
+};
+
+/*
+ * Runs fn(arg) with handlers for the fault signals installed; a fault ends fn
+ * via siglongjmp. Returns 1 (and fills *f) if fn faulted, 0 if it returned.
+ * The previous handlers are restored. Usable from any thread.
+ */
+int harness_catch_fault(void (*fn)(void *), void *arg, struct harness_fault *f);
+/* Shorthands: one volatile byte read or write at addr. */
+int harness_probe_read(const void *addr, struct harness_fault *f);
+int harness_probe_write(void *addr, struct harness_fault *f);
+
+/*
+ * A thread that sends sig to thread tid of this process every interval_ns
+ * until stopped: for "a signal arrives while the test is blocked" without a
+ * race on when the block starts. The signaller blocks all signals itself.
+ */
+struct harness_signaller {
+	pthread_t thread;
+	pid_t tid;
+	int sig;
+	int64_t interval_ns;
+	int stop;  /* accessed atomically */
+	int sent;  /* accessed atomically: signals sent so far */
+};
+void harness_signaller_start(struct harness_signaller *s, pid_t tid, int sig,
+			     int64_t interval_ns);
+void harness_signaller_stop(struct harness_signaller *s);
+
+/*
+ * The kernel's struct sigaction for raw rt_sigaction (x86-64), as defined in
+ * arch/x86/include/uapi/asm/signal.h (with the 8-byte kernel sigset_t).
+ */
+struct harness_kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+
+/* The kernel sigset_t is 8 bytes on x86-64. */
+#define HARNESS_KERNEL_SIGSET_SIZE 8
+
+#endif /* BULWARK_TEST_SYSCALLS_HARNESS_H */

@@ -1,0 +1,195 @@
+package syscalls_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"bulwark.dev/bulwark/pkg/testutil"
+
+	"golang.org/x/sys/unix"
+)
+
+var nativeOnly = flag.Bool("native-only", os.Getenv("SYSCALL_TESTS_NATIVE_ONLY") == "1",
+	"run only the native variant of each syscall test (also: SYSCALL_TESTS_NATIVE_ONLY=1)")
+
+// platform is one way of running a test binary inside the sandbox.
+type platform struct {
+	name string
+	// args go between "runsc" and "do".
+	args []string
+}
+
+// platforms lists the sandbox variants every test runs under, besides native.
+// Adding a platform is one line here.
+var platforms = []platform{
+	{name: "ptrace", args: []string{"--platform=ptrace"}},
+}
+
+// runTimeout bounds one run of one test binary; on expiry the run's whole
+// process group is killed.
+const runTimeout = 60 * time.Second
+
+// cflags compile each test; harness.c is linked into every binary.
+var cflags = []string{"-static", "-O1", "-pthread", "-Wall", "-Werror"}
+
+// binary is a test program compiled once and shared by all its variants.
+type binary struct {
+	path string
+	err  error // compile error, with gcc's output
+	done chan struct{}
+}
+
+// compileAll starts compiling every source into dir, at most NumCPU at a time,
+// and returns immediately; each binary's done channel closes when it is ready.
+func compileAll(gcc, dir string, srcs []string) map[string]*binary {
+	bins := make(map[string]*binary, len(srcs))
+	sem := make(chan struct{}, runtime.NumCPU())
+	for _, src := range srcs {
+		name := testName(src)
+		b := &binary{path: filepath.Join(dir, name), done: make(chan struct{})}
+		bins[name] = b
+		go func() {
+			defer close(b.done)
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			args := append(append([]string{}, cflags...), "-o", b.path, src, filepath.Join("linux", "harness.c"))
+			out, err := exec.Command(gcc, args...).CombinedOutput()
+			if err != nil {
+				b.err = fmt.Errorf("gcc %s: %w\n%s", strings.Join(args, " "), err, out)
+			}
+		}()
+	}
+	return bins
+}
+
+// testName maps linux/mmap_test.c to mmap.
+func testName(src string) string {
+	return strings.TrimSuffix(filepath.Base(src), "_test.c")
+}
+
+// runsc builds runsc once (or takes $RUNSC) the first time a sandbox variant
+// needs it.
+type runscBinary struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+func (r *runscBinary) get() (string, error) {
+	r.once.Do(func() {
+		if p := os.Getenv("RUNSC"); p != "" {
+			r.path = p
+			return
+		}
+		r.path, r.err = testutil.BuildRunsc(r.dir)
+	})
+	return r.path, r.err
+}
+
+// run executes argv with stdout and stderr on one pipe, in its own process
+// group, killing the group if it outlives runTimeout. It returns the combined
+// output and an error unless the program exited with status 0.
+func run(argv []string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out // The same writer: both share one pipe.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		// The group id is the child's pid (Setpgid with Pgid 0).
+		return unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
+	}
+	// A grandchild still holding the pipe must not keep Wait blocked forever.
+	cmd.WaitDelay = 5 * time.Second
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return out.String(), fmt.Errorf("timed out after %v (process group killed): %v", runTimeout, err)
+	}
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		return out.String(), fmt.Errorf("exited with %v", exitErr.ProcessState)
+	}
+	return out.String(), err
+}
+
+func TestSyscalls(t *testing.T) {
+	srcs, err := filepath.Glob(filepath.Join("linux", "*_test.c"))
+	if err != nil {
+		t.Fatalf("glob test sources: %v", err)
+	}
+	if len(srcs) == 0 {
+		t.Fatal("no linux/*_test.c found")
+	}
+	sort.Strings(srcs)
+	gcc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skipf("gcc not found, cannot build the C tests: %v", err)
+	}
+
+	tmp := t.TempDir()
+	bins := compileAll(gcc, tmp, srcs)
+	rs := &runscBinary{dir: tmp}
+
+	for _, src := range srcs {
+		name := testName(src)
+		bin := bins[name]
+		t.Run(name, func(t *testing.T) {
+			t.Run("native", func(t *testing.T) {
+				t.Parallel()
+				runVariant(t, bin, func(b string) ([]string, error) { return []string{b}, nil })
+			})
+			if *nativeOnly {
+				return
+			}
+			for _, p := range platforms {
+				t.Run(p.name, func(t *testing.T) {
+					t.Parallel()
+					runVariant(t, bin, func(b string) ([]string, error) {
+						runsc, err := rs.get()
+						if err != nil {
+							return nil, err
+						}
+						argv := append([]string{runsc}, p.args...)
+						return append(argv, "do", "--", b), nil
+					})
+				})
+			}
+		})
+	}
+}
+
+// runVariant waits for bin to be compiled, builds the command line with argv
+// and runs it; the test passes iff the program exits with status 0.
+func runVariant(t *testing.T, bin *binary, argv func(bin string) ([]string, error)) {
+	t.Helper()
+	<-bin.done
+	if bin.err != nil {
+		t.Fatal(bin.err)
+	}
+	args, err := argv(bin.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(args)
+	if err != nil {
+		t.Errorf("%s: %v\noutput:\n%s", strings.Join(args, " "), err, out)
+		return
+	}
+	t.Logf("%s: output:\n%s", strings.Join(args, " "), out)
+}
