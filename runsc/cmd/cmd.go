@@ -112,6 +112,7 @@ func newCommander(fs *flag.FlagSet, env Env) *subcommands.Commander {
 	cdr.Register(cdr.HelpCommand(), "")
 	cdr.Register(cdr.FlagsCommand(), "")
 	cdr.Register(&Do{}, "")
+	cdr.Register(&Syscalls{}, "")
 	cdr.Register(&Boot{}, internalGroup)
 	for _, name := range []string{"debug", "debug-log", "platform", "network", "rootless", "strace"} {
 		cdr.ImportantFlag(name)

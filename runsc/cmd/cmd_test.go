@@ -169,3 +169,27 @@ func TestFlagsListsGlobalFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestSyscallsTable(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		want    []string
+		notWant string
+	}{
+		{args: []string{"syscalls"}, want: []string{"NR", "getpid", "full", "rseq"}, notWant: "io_uring_setup"},
+		{args: []string{"syscalls", "--all"}, want: []string{"getpid", "io_uring_setup", "ENOSYS"}},
+	} {
+		stdout, stderr, code := runRunsc(t, nil, tc.args...)
+		if code != 0 || stderr != "" {
+			t.Errorf("runsc %v: exit %d, stderr %q", tc.args, code, stderr)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stdout, w) {
+				t.Errorf("runsc %v: output lacks %q", tc.args, w)
+			}
+		}
+		if tc.notWant != "" && strings.Contains(stdout, tc.notWant) {
+			t.Errorf("runsc %v: output has %q", tc.args, tc.notWant)
+		}
+	}
+}
