@@ -40,7 +40,8 @@ var platforms = []platform{
 
 // runTimeout bounds one run of one test binary; on expiry the run's whole
 // process group is killed.
-const runTimeout = 60 * time.Second
+var runTimeout = flag.Duration("run-timeout", 60*time.Second,
+	"time limit of one run of one test binary; its process group is killed on expiry")
 
 // cflags compile each test; harness.c is linked into every binary.
 var cflags = []string{"-static", "-O1", "-pthread", "-Wall", "-Werror"}
@@ -104,7 +105,7 @@ func (r *runscBinary) get() (string, error) {
 // group, killing the group if it outlives runTimeout. It returns the combined
 // output and an error unless the program exited with status 0.
 func run(argv []string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), *runTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	var out bytes.Buffer
@@ -119,7 +120,7 @@ func run(argv []string) (string, error) {
 	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		return out.String(), fmt.Errorf("timed out after %v (process group killed): %v", runTimeout, err)
+		return out.String(), fmt.Errorf("timed out after %v (process group killed): %v", *runTimeout, err)
 	}
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {

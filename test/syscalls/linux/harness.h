@@ -74,7 +74,7 @@ __attribute__((noreturn)) void harness_skip(const char *file, int line,
 /* Name of an errno value ("EINVAL"), or "E?" for an unknown one. */
 const char *harness_errno_name(int e);
 
-#define HARNESS_CMP(a, op, b, on_fail)                                         \
+#define HARNESS_CMP(a, op, b, ta, tb, on_fail)                                 \
 	do {                                                                   \
 		long long harness_a_ = (long long)(a);                         \
 		long long harness_b_ = (long long)(b);                         \
@@ -82,7 +82,7 @@ const char *harness_errno_name(int e);
 			harness_fail(__FILE__, __LINE__,                       \
 				     "expected %s " #op " %s, got %lld (0x%llx) " \
 				     "vs %lld (0x%llx)",                       \
-				     #a, #b, harness_a_,                       \
+				     ta, tb, harness_a_,                       \
 				     (unsigned long long)harness_a_,           \
 				     harness_b_,                               \
 				     (unsigned long long)harness_b_);          \
@@ -90,28 +90,28 @@ const char *harness_errno_name(int e);
 		}                                                              \
 	} while (0)
 
-#define HARNESS_TRUE(cond, on_fail)                                            \
+#define HARNESS_TRUE(cond, text, on_fail)                                      \
 	do {                                                                   \
 		if (!(cond)) {                                                 \
 			harness_fail(__FILE__, __LINE__,                       \
-				     "expected true: %s", #cond);              \
+				     "expected true: %s", text);               \
 			on_fail;                                               \
 		}                                                              \
 	} while (0)
 
-#define HARNESS_STREQ(a, b, on_fail)                                           \
+#define HARNESS_STREQ(a, b, ta, tb, on_fail)                                   \
 	do {                                                                   \
 		const char *harness_sa_ = (a), *harness_sb_ = (b);             \
 		if (strcmp(harness_sa_, harness_sb_) != 0) {                   \
 			harness_fail(__FILE__, __LINE__,                       \
 				     "expected %s == %s, got \"%s\" vs \"%s\"", \
-				     #a, #b, harness_sa_, harness_sb_);        \
+				     ta, tb, harness_sa_, harness_sb_);        \
 			on_fail;                                               \
 		}                                                              \
 	} while (0)
 
 /* expr must return >= 0 (a syscall that succeeded). */
-#define HARNESS_SYSCALL_OK(expr, on_fail)                                      \
+#define HARNESS_SYSCALL_OK(expr, text, on_fail)                                \
 	do {                                                                   \
 		errno = 0;                                                     \
 		long long harness_r_ = (long long)(expr);                      \
@@ -119,7 +119,7 @@ const char *harness_errno_name(int e);
 		if (harness_r_ < 0) {                                          \
 			harness_fail(__FILE__, __LINE__,                       \
 				     "%s failed: returned %lld, errno %s (%d)", \
-				     #expr, harness_r_,                        \
+				     text, harness_r_,                         \
 				     harness_errno_name(harness_e_),           \
 				     harness_e_);                              \
 			on_fail;                                               \
@@ -127,7 +127,7 @@ const char *harness_errno_name(int e);
 	} while (0)
 
 /* expr must return -1 (or MAP_FAILED) with errno == err. */
-#define HARNESS_ERRNO(expr, err, on_fail)                                      \
+#define HARNESS_ERRNO(expr, err, text, on_fail)                                \
 	do {                                                                   \
 		errno = 0;                                                     \
 		long long harness_r_ = (long long)(expr);                      \
@@ -136,7 +136,7 @@ const char *harness_errno_name(int e);
 			harness_fail(__FILE__, __LINE__,                       \
 				     "%s: expected -1 with errno %s, got %lld " \
 				     "with errno %s (%d)",                     \
-				     #expr, harness_errno_name(err),           \
+				     text, harness_errno_name(err),            \
 				     harness_r_,                               \
 				     harness_errno_name(harness_e_),           \
 				     harness_e_);                              \
@@ -147,29 +147,33 @@ const char *harness_errno_name(int e);
 #define HARNESS_NOTHING ((void)0)
 #define HARNESS_END harness_abort_test()
 
-#define EXPECT_EQ(a, b) HARNESS_CMP(a, ==, b, HARNESS_NOTHING)
-#define EXPECT_NE(a, b) HARNESS_CMP(a, !=, b, HARNESS_NOTHING)
-#define EXPECT_LT(a, b) HARNESS_CMP(a, <, b, HARNESS_NOTHING)
-#define EXPECT_LE(a, b) HARNESS_CMP(a, <=, b, HARNESS_NOTHING)
-#define EXPECT_GT(a, b) HARNESS_CMP(a, >, b, HARNESS_NOTHING)
-#define EXPECT_GE(a, b) HARNESS_CMP(a, >=, b, HARNESS_NOTHING)
-#define EXPECT_TRUE(c) HARNESS_TRUE(c, HARNESS_NOTHING)
-#define EXPECT_FALSE(c) HARNESS_TRUE(!(c), HARNESS_NOTHING)
-#define EXPECT_STREQ(a, b) HARNESS_STREQ(a, b, HARNESS_NOTHING)
-#define EXPECT_SYSCALL_OK(expr) HARNESS_SYSCALL_OK(expr, HARNESS_NOTHING)
-#define EXPECT_ERRNO(expr, err) HARNESS_ERRNO(expr, err, HARNESS_NOTHING)
+#define EXPECT_EQ(a, b) HARNESS_CMP(a, ==, b, #a, #b, HARNESS_NOTHING)
+#define EXPECT_NE(a, b) HARNESS_CMP(a, !=, b, #a, #b, HARNESS_NOTHING)
+#define EXPECT_LT(a, b) HARNESS_CMP(a, <, b, #a, #b, HARNESS_NOTHING)
+#define EXPECT_LE(a, b) HARNESS_CMP(a, <=, b, #a, #b, HARNESS_NOTHING)
+#define EXPECT_GT(a, b) HARNESS_CMP(a, >, b, #a, #b, HARNESS_NOTHING)
+#define EXPECT_GE(a, b) HARNESS_CMP(a, >=, b, #a, #b, HARNESS_NOTHING)
+#define EXPECT_TRUE(c) HARNESS_TRUE(c, #c, HARNESS_NOTHING)
+#define EXPECT_FALSE(c) HARNESS_TRUE(!(c), "!(" #c ")", HARNESS_NOTHING)
+#define EXPECT_STREQ(a, b) HARNESS_STREQ(a, b, #a, #b, HARNESS_NOTHING)
+#define EXPECT_SYSCALL_OK(expr)                                                \
+	HARNESS_SYSCALL_OK(expr, #expr, HARNESS_NOTHING)
+#define EXPECT_ERRNO(expr, err)                                                \
+	HARNESS_ERRNO(expr, err, #expr, HARNESS_NOTHING)
 
-#define ASSERT_EQ(a, b) HARNESS_CMP(a, ==, b, HARNESS_END)
-#define ASSERT_NE(a, b) HARNESS_CMP(a, !=, b, HARNESS_END)
-#define ASSERT_LT(a, b) HARNESS_CMP(a, <, b, HARNESS_END)
-#define ASSERT_LE(a, b) HARNESS_CMP(a, <=, b, HARNESS_END)
-#define ASSERT_GT(a, b) HARNESS_CMP(a, >, b, HARNESS_END)
-#define ASSERT_GE(a, b) HARNESS_CMP(a, >=, b, HARNESS_END)
-#define ASSERT_TRUE(c) HARNESS_TRUE(c, HARNESS_END)
-#define ASSERT_FALSE(c) HARNESS_TRUE(!(c), HARNESS_END)
-#define ASSERT_STREQ(a, b) HARNESS_STREQ(a, b, HARNESS_END)
-#define ASSERT_SYSCALL_OK(expr) HARNESS_SYSCALL_OK(expr, HARNESS_END)
-#define ASSERT_ERRNO(expr, err) HARNESS_ERRNO(expr, err, HARNESS_END)
+#define ASSERT_EQ(a, b) HARNESS_CMP(a, ==, b, #a, #b, HARNESS_END)
+#define ASSERT_NE(a, b) HARNESS_CMP(a, !=, b, #a, #b, HARNESS_END)
+#define ASSERT_LT(a, b) HARNESS_CMP(a, <, b, #a, #b, HARNESS_END)
+#define ASSERT_LE(a, b) HARNESS_CMP(a, <=, b, #a, #b, HARNESS_END)
+#define ASSERT_GT(a, b) HARNESS_CMP(a, >, b, #a, #b, HARNESS_END)
+#define ASSERT_GE(a, b) HARNESS_CMP(a, >=, b, #a, #b, HARNESS_END)
+#define ASSERT_TRUE(c) HARNESS_TRUE(c, #c, HARNESS_END)
+#define ASSERT_FALSE(c) HARNESS_TRUE(!(c), "!(" #c ")", HARNESS_END)
+#define ASSERT_STREQ(a, b) HARNESS_STREQ(a, b, #a, #b, HARNESS_END)
+#define ASSERT_SYSCALL_OK(expr)                                                \
+	HARNESS_SYSCALL_OK(expr, #expr, HARNESS_END)
+#define ASSERT_ERRNO(expr, err)                                                \
+	HARNESS_ERRNO(expr, err, #expr, HARNESS_END)
 
 /* Ends the current test as skipped; the reason is printed. */
 #define SKIP(reason) harness_skip(__FILE__, __LINE__, reason)

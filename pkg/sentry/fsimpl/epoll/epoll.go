@@ -15,6 +15,10 @@
 // blocked waits wake every RepollInterval to look again. Edge-triggered
 // items on such files report rising edges of their readiness.
 //
+// EPOLLEXCLUSIVE is validated as Linux does, but a notification wakes
+// every instance that watches the file, which epoll(7)'s "one or more"
+// allows.
+//
 // Items hold their file without a reference, like Linux: a file's last
 // DecRef releases its waiter queue, which removes it from every set
 // (Unnotified files are dropped when a harvest sees them Released).
@@ -176,10 +180,10 @@ func (it *item) notify(events uint32) {
 // (installed at fd) with ev (ignored for EPOLL_CTL_DEL). The instance
 // does not take a reference on file.
 func (ep *EventPoll) Ctl(op int32, file vfs.FileDescription, fd int32, ev linux.EpollEvent) error {
-	w, ok := file.(vfs.Waitable)
-	if !ok {
-		return linux.EPERM
+	if err := CanWatch(file); err != nil {
+		return err
 	}
+	w := file.(vfs.Waitable)
 	if file == vfs.FileDescription(ep) {
 		return linux.EINVAL
 	}
@@ -218,6 +222,23 @@ func (ep *EventPoll) Ctl(op int32, file vfs.FileDescription, fd int32, ev linux.
 		return nil
 	}
 	return linux.EINVAL
+}
+
+// pollable is implemented by waitable files that may turn out not to
+// support poll after all (host FDs of files without poll support).
+type pollable interface{ Pollable() bool }
+
+// CanWatch reports whether file can be added to an epoll set: EPERM if it
+// cannot be polled (regular files, in Linux). epoll_ctl checks it before
+// anything but the FDs' validity.
+func CanWatch(file vfs.FileDescription) error {
+	if _, ok := file.(vfs.Waitable); !ok {
+		return linux.EPERM
+	}
+	if p, ok := file.(pollable); ok && !p.Pollable() {
+		return linux.EPERM
+	}
+	return nil
 }
 
 // add inserts a new item.
@@ -277,12 +298,17 @@ func (ep *EventPoll) requeueIfReady(it *item) {
 // modify implements EPOLL_CTL_MOD.
 func (ep *EventPoll) modify(k key, ev linux.EpollEvent) error {
 	ep.interestMu.Lock()
-	defer ep.interestMu.Unlock()
 	it, ok := ep.interest[k]
+	ep.interestMu.Unlock()
 	if !ok {
 		return linux.ENOENT
 	}
 	ep.readyMu.Lock()
+	if it.removed {
+		// Deleted concurrently.
+		ep.readyMu.Unlock()
+		return linux.ENOENT
+	}
 	if it.mask&linux.EPOLLEXCLUSIVE != 0 {
 		ep.readyMu.Unlock()
 		return linux.EINVAL
@@ -359,6 +385,7 @@ func (ep *EventPoll) loopCheckLocked(child *EventPoll) bool {
 func (ep *EventPoll) depthBelowLocked(target *EventPoll, depth int) int {
 	ep.interestMu.Lock()
 	var children []*EventPoll
+	// Instances are vfs.Unnotified, so every nested one is in repoll.
 	for it := range ep.repoll {
 		if it.child != nil {
 			children = append(children, it.child)

@@ -143,9 +143,10 @@ func (f *File) tryRead() (uint64, error) {
 }
 
 // Write implements vfs.FileDescription: it adds the 8-byte value to the
-// counter, blocking while the sum would exceed ULLONG_MAX - 1.
+// counter, blocking while the sum would exceed ULLONG_MAX - 1. Linux
+// (6.x) takes exactly 8 bytes: a longer write is EINVAL too.
 func (f *File) Write(b vfs.Blocker, src []byte) (int, error) {
-	if len(src) < 8 {
+	if len(src) != 8 {
 		return 0, linux.EINVAL
 	}
 	v := binary.NativeEndian.Uint64(src)

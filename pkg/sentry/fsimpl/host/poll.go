@@ -45,15 +45,17 @@ func (f *fileDescription) Readiness(mask uint32) uint32 {
 	}
 }
 
-// EventRegister implements vfs.Waitable. Nothing is registered (the host
-// cannot notify); it only decides, as Linux's epoll_ctl does, whether the
-// file can be waited for at all: EPERM for files without poll support.
-func (f *fileDescription) EventRegister(e *waiter.Entry) error {
-	if !f.pollable || !hostPollSupported(f.fd) {
-		return linux.EPERM
-	}
-	return nil
+// Pollable reports whether the host file supports poll: epoll_ctl
+// refuses files that do not (EPERM), as Linux does for regular files and
+// some character devices (/dev/null).
+func (f *fileDescription) Pollable() bool {
+	return f.pollable && hostPollSupported(f.fd)
 }
+
+// EventRegister implements vfs.Waitable. Nothing is registered: the host
+// cannot notify. (epoll_ctl has checked Pollable already, and poll does
+// not need to: it is cheaper not to ask the host again.)
+func (f *fileDescription) EventRegister(e *waiter.Entry) error { return nil }
 
 // EventUnregister implements vfs.Waitable.
 func (f *fileDescription) EventUnregister(e *waiter.Entry) {}

@@ -25,6 +25,7 @@ var families = []map[uintptr]kernel.Syscall{
 	miscSyscalls,
 	timeSyscalls,
 	fileSyscalls,
+	pollSyscalls,
 	unsupportedSyscalls,
 }
 
