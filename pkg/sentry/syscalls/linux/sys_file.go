@@ -256,23 +256,25 @@ func positionalError(t *kernel.Task, f vfs.FileDescription, off int64, err error
 }
 
 func read(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
-	return readCommon(t, a[0], a[1], a[2], -1)
+	return rwCommon(t, a[0], a[1], a[2], -1, false)
 }
 
 func pread64(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if int64(a[3]) < 0 {
 		return 0, linux.EINVAL
 	}
-	return readCommon(t, a[0], a[1], a[2], int64(a[3]))
+	return rwCommon(t, a[0], a[1], a[2], int64(a[3]), false)
 }
 
-func readCommon(t *kernel.Task, fd, addr, count uint64, off int64) (uint64, error) {
+// rwCommon is read, write, pread64 and pwrite64: off < 0 means the file
+// offset.
+func rwCommon(t *kernel.Task, fd, addr, count uint64, off int64, write bool) (uint64, error) {
 	f, err := getFile(t, fd)
 	if err != nil {
 		return 0, err
 	}
 	defer f.DecRef()
-	if !canRead(f) {
+	if (write && !canWrite(f)) || (!write && !canRead(f)) {
 		return 0, positionalError(t, f, off, linux.EBADF)
 	}
 	if !accessOK(t, addr, count) {
@@ -285,51 +287,33 @@ func readCommon(t *kernel.Task, fd, addr, count uint64, off int64) (uint64, erro
 	if count == 0 {
 		return 0, positionalError(t, f, off, nil)
 	}
-	return doRead(t, f, []iovec{{addr, count}}, count, off)
+	iovs := []iovec{{addr, count}}
+	if write {
+		return doWrite(t, f, iovs, count, off, false)
+	}
+	return doRead(t, f, iovs, count, off)
 }
 
 func write(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
-	return writeCommon(t, a[0], a[1], a[2], -1)
+	return rwCommon(t, a[0], a[1], a[2], -1, true)
 }
 
 func pwrite64(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if int64(a[3]) < 0 {
 		return 0, linux.EINVAL
 	}
-	return writeCommon(t, a[0], a[1], a[2], int64(a[3]))
-}
-
-func writeCommon(t *kernel.Task, fd, addr, count uint64, off int64) (uint64, error) {
-	f, err := getFile(t, fd)
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	if !canWrite(f) {
-		return 0, positionalError(t, f, off, linux.EBADF)
-	}
-	if !accessOK(t, addr, count) {
-		return 0, positionalError(t, f, off, linux.EFAULT)
-	}
-	if err := checkCount(count, off); err != nil {
-		return 0, positionalError(t, f, off, err)
-	}
-	count = min(count, linux.MAX_RW_COUNT)
-	if count == 0 {
-		return 0, positionalError(t, f, off, nil)
-	}
-	return doWrite(t, f, []iovec{{addr, count}}, count, off, false)
+	return rwCommon(t, a[0], a[1], a[2], int64(a[3]), true)
 }
 
 func readv(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
-	return readvCommon(t, a[0], a[1], a[2], -1, 0)
+	return rwvCommon(t, a[0], a[1], a[2], -1, 0, false)
 }
 
 func preadv(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if int64(a[3]) < 0 {
 		return 0, linux.EINVAL
 	}
-	return readvCommon(t, a[0], a[1], a[2], int64(a[3]), 0)
+	return rwvCommon(t, a[0], a[1], a[2], int64(a[3]), 0, false)
 }
 
 func preadv2(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
@@ -337,20 +321,22 @@ func preadv2(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if off < -1 {
 		return 0, linux.EINVAL
 	}
-	return readvCommon(t, a[0], a[1], a[2], off, uint32(a[5]))
+	return rwvCommon(t, a[0], a[1], a[2], off, uint32(a[5]), false)
 }
 
 // rwv2Supported are the preadv2/pwritev2 flags the sentry honours (or, for
 // the hints, may ignore).
 const rwv2Supported = linux.RWF_HIPRI | linux.RWF_DSYNC | linux.RWF_SYNC | linux.RWF_NOSIGNAL
 
-func readvCommon(t *kernel.Task, fd, addr, count uint64, off int64, flags uint32) (uint64, error) {
+// rwvCommon is the readv and writev family: off < 0 means the file
+// offset (and -1 is allowed only for the *v2 calls, checked by callers).
+func rwvCommon(t *kernel.Task, fd, addr, count uint64, off int64, flags uint32, write bool) (uint64, error) {
 	f, err := getFile(t, fd)
 	if err != nil {
 		return 0, err
 	}
 	defer f.DecRef()
-	if !canRead(f) {
+	if (write && !canWrite(f)) || (!write && !canRead(f)) {
 		return 0, positionalError(t, f, off, linux.EBADF)
 	}
 	iovs, total, err := copyInIovecs(t, addr, count, t.Kernel().Platform.MaxUserAddress())
@@ -366,18 +352,21 @@ func readvCommon(t *kernel.Task, fd, addr, count uint64, off int64, flags uint32
 	if flags&^rwv2Supported != 0 {
 		return 0, positionalError(t, f, off, linux.EOPNOTSUPP)
 	}
+	if write {
+		return doWrite(t, f, iovs, total, off, flags&linux.RWF_NOSIGNAL != 0)
+	}
 	return doRead(t, f, iovs, total, off)
 }
 
 func writev(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
-	return writevCommon(t, a[0], a[1], a[2], -1, 0)
+	return rwvCommon(t, a[0], a[1], a[2], -1, 0, true)
 }
 
 func pwritev(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if int64(a[3]) < 0 {
 		return 0, linux.EINVAL
 	}
-	return writevCommon(t, a[0], a[1], a[2], int64(a[3]), 0)
+	return rwvCommon(t, a[0], a[1], a[2], int64(a[3]), 0, true)
 }
 
 func pwritev2(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
@@ -385,32 +374,7 @@ func pwritev2(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if off < -1 {
 		return 0, linux.EINVAL
 	}
-	return writevCommon(t, a[0], a[1], a[2], off, uint32(a[5]))
-}
-
-func writevCommon(t *kernel.Task, fd, addr, count uint64, off int64, flags uint32) (uint64, error) {
-	f, err := getFile(t, fd)
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	if !canWrite(f) {
-		return 0, positionalError(t, f, off, linux.EBADF)
-	}
-	iovs, total, err := copyInIovecs(t, addr, count, t.Kernel().Platform.MaxUserAddress())
-	if err != nil {
-		return 0, positionalError(t, f, off, err)
-	}
-	if total == 0 {
-		return 0, positionalError(t, f, off, nil)
-	}
-	if err := checkCount(total, off); err != nil {
-		return 0, positionalError(t, f, off, err)
-	}
-	if flags&^rwv2Supported != 0 {
-		return 0, positionalError(t, f, off, linux.EOPNOTSUPP)
-	}
-	return doWrite(t, f, iovs, total, off, flags&linux.RWF_NOSIGNAL != 0)
+	return rwvCommon(t, a[0], a[1], a[2], off, uint32(a[5]), true)
 }
 
 func lseek(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
