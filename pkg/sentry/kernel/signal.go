@@ -187,14 +187,16 @@ func (t *Task) handleFault(info *linux.SignalInfo) {
 
 // deliverSignals runs before the task returns to application code: it
 // sets up handler frames for deliverable signals, takes default actions,
-// and restarts an interrupted system call when no handler runs.
-func (t *Task) deliverSignals() {
+// and restarts an interrupted system call when no handler runs. It
+// reports whether the task may run application code: false once it or its
+// group is exiting.
+func (t *Task) deliverSignals() bool {
 	for {
 		tg := t.tg
 		tg.mu.Lock()
 		if tg.exiting || t.exited {
 			tg.mu.Unlock()
-			return
+			return false
 		}
 		info := t.pending.dequeue(t.mask)
 		if info == nil {
@@ -206,7 +208,7 @@ func (t *Task) deliverSignals() {
 			}
 			tg.mu.Unlock()
 			t.restartWithoutHandler()
-			return
+			return true
 		}
 		sig := linux.Signal(info.Signo)
 		act := tg.handlers[sig]
@@ -227,7 +229,7 @@ func (t *Task) deliverSignals() {
 			}
 			tg.beginExitLocked(ExitStatus{Signal: sig})
 			tg.mu.Unlock()
-			return
+			return false
 		}
 		oldMask := t.mask
 		if t.hasSavedMask {
@@ -246,7 +248,7 @@ func (t *Task) deliverSignals() {
 		if err := t.setupFrame(sig, info, act, oldMask); err != nil {
 			log.Infof("task %d: cannot set up frame for signal %d: %v", t.tid, sig, err)
 			t.tg.Kill(linux.SIGSEGV)
-			return
+			return false
 		}
 		tg.mu.Lock()
 		t.mask = newMask &^ linux.UnblockableSignals

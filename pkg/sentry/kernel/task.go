@@ -139,11 +139,7 @@ func (t *Task) run() {
 	// whole life; the thread is never unlocked, so it ends with the
 	// task and takes its stub thread with it.
 	runtime.LockOSThread()
-	for !t.exiting() {
-		t.deliverSignals()
-		if t.exiting() {
-			break
-		}
+	for t.deliverSignals() {
 		ev, info, err := t.ctx.Switch(t.tg.mm.AddressSpace(), &t.regs)
 		if err != nil {
 			log.Warningf("task %d: %v", t.tid, err)
@@ -159,13 +155,6 @@ func (t *Task) run() {
 		}
 	}
 	t.exit()
-}
-
-// exiting reports whether the task must stop running application code.
-func (t *Task) exiting() bool {
-	t.tg.mu.Lock()
-	defer t.tg.mu.Unlock()
-	return t.exited || t.tg.exiting
 }
 
 // doSyscall serves the system call the task stopped at.

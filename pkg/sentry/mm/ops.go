@@ -118,6 +118,11 @@ func (mm *MM) MProtect(addr, length uint64, prot platform.Prot) error {
 	return nil
 }
 
+// taskSize is Linux's TASK_SIZE for 4-level page tables: the end of the
+// user address range, whatever part of it a platform leaves to the
+// application.
+const taskSize = 0x7fff_ffff_f000
+
 // MRemap flags, defined in include/uapi/linux/mman.h.
 const (
 	MREMAP_MAYMOVE   = 1
@@ -140,13 +145,15 @@ func (mm *MM) MRemap(oldAddr, oldLen, newLen uint64, flags uint64, newAddr uint6
 	}
 	oldLen, ok1 := usermem.PageRoundUp(oldLen)
 	newLen, ok2 := usermem.PageRoundUp(newLen)
-	if !ok1 || !ok2 || newLen == 0 {
+	// Like Linux, lengths beyond the whole user address range (TASK_SIZE)
+	// are EINVAL before any mapping is looked at.
+	if !ok1 || !ok2 || newLen == 0 || oldLen > taskSize || newLen > taskSize {
 		return 0, linux.EINVAL
 	}
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
 	v := mm.lookup(oldAddr)
-	if v == nil || oldAddr+oldLen > v.end {
+	if v == nil || oldLen > v.end-oldAddr {
 		return 0, linux.EFAULT
 	}
 	if oldLen == 0 {

@@ -326,29 +326,13 @@ TEST(epoll_timeouts)
 	close(ep);
 }
 
-struct delayed_write {
-	int fd;
-	int64_t delay_ns;
-};
-
-static void *delayed_writer(void *arg)
-{
-	struct delayed_write *d = arg;
-	struct timespec ts = harness_ns_to_ts(d->delay_ns);
-	nanosleep(&ts, 0);
-	uint64_t v = 1;
-	if (write(d->fd, &v, 8) != 8)
-		return (void *)1;
-	return 0;
-}
-
 TEST(epoll_wait_blocks_until_ready)
 {
 	int ep = epoll_create1(0), efd = new_efd();
 	ASSERT_EQ(ctl(ep, EPOLL_CTL_ADD, efd, EPOLLIN, 9), 0);
-	struct delayed_write d = {efd, 20 * MS};
+	struct harness_delayed_io d = {efd, 1, 20 * MS};
 	pthread_t th;
-	ASSERT_EQ(pthread_create(&th, 0, delayed_writer, &d), 0);
+	ASSERT_EQ(pthread_create(&th, 0, harness_delayed_write, &d), 0);
 	struct epoll_event ev[1];
 	EXPECT_EQ(wait_raw(ep, ev, 1, -1), 1);
 	EXPECT_EQ(ev[0].data.u64, 9);
@@ -419,9 +403,9 @@ TEST(epoll_nested)
 	EXPECT_EQ(wait_raw(outer, ev, 2, 0), 0);
 	struct pollfd p = {inner, POLLIN, 0};
 	EXPECT_EQ(poll(&p, 1, 0), 0);
-	struct delayed_write d = {efd, 10 * MS};
+	struct harness_delayed_io d = {efd, 1, 10 * MS};
 	pthread_t th;
-	ASSERT_EQ(pthread_create(&th, 0, delayed_writer, &d), 0);
+	ASSERT_EQ(pthread_create(&th, 0, harness_delayed_write, &d), 0);
 	ASSERT_EQ(wait_raw(outer, ev, 2, 5000), 1);
 	EXPECT_EQ(ev[0].events, EPOLLIN);
 	EXPECT_EQ(ev[0].data.u64, 2);

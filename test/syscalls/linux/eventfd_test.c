@@ -140,25 +140,9 @@ TEST(eventfd_poll_readiness)
 	close(fd);
 }
 
-struct delayed_write {
-	int fd;
-	uint64_t value;
-	int64_t delay_ns;
-};
-
-static void *delayed_writer(void *arg)
-{
-	struct delayed_write *d = arg;
-	struct timespec ts = harness_ns_to_ts(d->delay_ns);
-	nanosleep(&ts, 0);
-	if (write(d->fd, &d->value, 8) != 8)
-		return (void *)1;
-	return 0;
-}
-
 static void *delayed_reader(void *arg)
 {
-	struct delayed_write *d = arg;
+	struct harness_delayed_io *d = arg;
 	struct timespec ts = harness_ns_to_ts(d->delay_ns);
 	nanosleep(&ts, 0);
 	uint64_t v;
@@ -171,9 +155,9 @@ static void *delayed_reader(void *arg)
 TEST(eventfd_read_blocks_until_write)
 {
 	int fd = efd(0, 0);
-	struct delayed_write d = {fd, 9, 20 * MS};
+	struct harness_delayed_io d = {fd, 9, 20 * MS};
 	pthread_t th;
-	ASSERT_EQ(pthread_create(&th, 0, delayed_writer, &d), 0);
+	ASSERT_EQ(pthread_create(&th, 0, harness_delayed_write, &d), 0);
 	uint64_t v = 0;
 	EXPECT_EQ(read(fd, &v, 8), 8);
 	EXPECT_EQ(v, 9);
@@ -188,7 +172,7 @@ TEST(eventfd_write_blocks_until_read)
 	int fd = efd(0, 0);
 	uint64_t v = UINT64_MAX - 1;
 	ASSERT_EQ(write(fd, &v, 8), 8);
-	struct delayed_write d = {fd, 0, 20 * MS};
+	struct harness_delayed_io d = {fd, 0, 20 * MS};
 	pthread_t th;
 	ASSERT_EQ(pthread_create(&th, 0, delayed_reader, &d), 0);
 	v = 5;

@@ -307,3 +307,13 @@ void harness_signaller_stop(struct harness_signaller *s)
 	__atomic_store_n(&s->stop, 1, __ATOMIC_SEQ_CST);
 	ASSERT_EQ(pthread_join(s->thread, 0), 0);
 }
+
+void *harness_delayed_write(void *arg)
+{
+	struct harness_delayed_io *d = arg;
+	struct timespec ts = harness_ns_to_ts(d->delay_ns);
+	nanosleep(&ts, 0);
+	if (write(d->fd, &d->value, 8) != 8)
+		return (void *)1;
+	return 0;
+}

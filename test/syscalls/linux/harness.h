@@ -188,6 +188,17 @@ int64_t harness_now_ns(clockid_t clock);
 struct timespec harness_ns_to_ts(int64_t ns);
 int64_t harness_ts_to_ns(const struct timespec *ts);
 
+/*
+ * A thread body (for pthread_create) that sleeps delay_ns, then writes the
+ * 8-byte value to fd; it returns non-NULL if the write was short.
+ */
+struct harness_delayed_io {
+	int fd;
+	uint64_t value;
+	int64_t delay_ns;
+};
+void *harness_delayed_write(void *arg);
+
 /* Raw gettid/tgkill so tests do not depend on the libc version. */
 pid_t harness_gettid(void);
 int harness_tgkill(pid_t tgid, pid_t tid, int sig);

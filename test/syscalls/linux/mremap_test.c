@@ -183,6 +183,18 @@ TEST(mremap_private_zero_old_size_einval)
 	munmap(p, pg);
 }
 
+/* An old size so large that addr + size wraps around must not pass the
+ * "within one mapping" check: Linux rejects sizes above TASK_SIZE. */
+TEST(mremap_huge_old_size_einval)
+{
+	size_t pg = harness_page_size();
+	unsigned char *p = harness_map(pg, PROT_READ | PROT_WRITE);
+	size_t huge = ~(size_t)0 & ~(pg - 1);
+	EXPECT_ERRNO(raw_mremap(p, huge, pg, 0, 0), EINVAL);
+	EXPECT_ERRNO(raw_mremap(p, huge, pg, MREMAP_MAYMOVE, 0), EINVAL);
+	munmap(p, pg);
+}
+
 TEST(mremap_keeps_protection)
 {
 	size_t pg = harness_page_size();

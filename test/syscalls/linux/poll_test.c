@@ -102,29 +102,13 @@ TEST(poll_timeouts)
 	close(efd);
 }
 
-struct delayed_write {
-	int fd;
-	int64_t delay_ns;
-};
-
-static void *delayed_writer(void *arg)
-{
-	struct delayed_write *d = arg;
-	struct timespec ts = harness_ns_to_ts(d->delay_ns);
-	nanosleep(&ts, 0);
-	uint64_t v = 1;
-	if (write(d->fd, &v, 8) != 8)
-		return (void *)1;
-	return 0;
-}
-
 TEST(poll_blocks_until_ready)
 {
 	int a = new_efd(), b = new_efd();
 	struct pollfd p[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
-	struct delayed_write d = {b, 20 * MS};
+	struct harness_delayed_io d = {b, 1, 20 * MS};
 	pthread_t th;
-	ASSERT_EQ(pthread_create(&th, 0, delayed_writer, &d), 0);
+	ASSERT_EQ(pthread_create(&th, 0, harness_delayed_write, &d), 0);
 	EXPECT_EQ(raw_poll(p, 2, -1), 1);
 	EXPECT_EQ(p[0].revents, 0);
 	EXPECT_EQ(p[1].revents, POLLIN);
