@@ -144,6 +144,8 @@ func (t *Task) Clone(o CloneOptions) (ThreadID, error) {
 	nt := t.k.newTask(tg)
 	nt.regs = t.regs
 	nt.regs.Rax = 0
+	nt.fs = t.fs
+	nt.creds.p.Store(t.creds.p.Load())
 	if o.Stack != 0 {
 		nt.regs.Rsp = o.Stack
 	}

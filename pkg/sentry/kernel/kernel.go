@@ -26,6 +26,7 @@ import (
 	"bulwark.dev/bulwark/pkg/sentry/pgalloc"
 	"bulwark.dev/bulwark/pkg/sentry/platform"
 	"bulwark.dev/bulwark/pkg/sentry/strace"
+	"bulwark.dev/bulwark/pkg/sentry/vfs"
 )
 
 // ThreadID is a task's id in the sandbox's (only) pid namespace.
@@ -46,6 +47,10 @@ type Kernel struct {
 	XStateSize int
 	// BootTime is when the kernel started (CLOCK_BOOTTIME's zero).
 	BootTime time.Time
+	// VFS and MountNS are the file system and the sandbox's mount
+	// namespace.
+	VFS     *vfs.VirtualFilesystem
+	MountNS *vfs.MountNamespace
 
 	mu      sync.Mutex
 	tasks   map[ThreadID]*Task

@@ -8,6 +8,7 @@ import (
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/log"
+	"bulwark.dev/bulwark/pkg/sentry/kernel/auth"
 	"bulwark.dev/bulwark/pkg/sentry/kernel/futex"
 	"bulwark.dev/bulwark/pkg/sentry/mm"
 	"bulwark.dev/bulwark/pkg/sentry/platform"
@@ -57,6 +58,11 @@ type Task struct {
 	faultInfo *linux.SignalInfo
 	faultTrap platform.TrapInfo
 
+	// creds are the task's credentials; fs its file system context
+	// (shared by the threads of a group, which are cloned with CLONE_FS).
+	creds taskCreds
+	fs    *FSContext
+
 	// interruptC wakes a blocked task; see interrupt.
 	interruptC chan struct{}
 	// hostWake is an eventfd that interrupt signals, for waits on host
@@ -101,6 +107,10 @@ type ProcessArgs struct {
 	FDs    *FDTable
 	Regs   linux.PtraceRegs
 	Limits Limits
+	// FS is the file system context (root, cwd, umask).
+	FS *FSContext
+	// Creds are the first process's credentials (auth.Root() if nil).
+	Creds *auth.Credentials
 }
 
 // NewProcess creates the first thread group and its task, ready to Start.
@@ -108,6 +118,11 @@ func (k *Kernel) NewProcess(a ProcessArgs) (*Task, error) {
 	tg := &ThreadGroup{k: k, mm: a.MM, fds: a.FDs, tasks: make(map[*Task]struct{}), limits: a.Limits, done: make(chan struct{})}
 	t := k.newTask(tg)
 	t.regs = a.Regs
+	t.fs = a.FS
+	if a.Creds == nil {
+		a.Creds = auth.Root()
+	}
+	t.creds.p.Store(a.Creds)
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	tid, err := k.allocTID(t)

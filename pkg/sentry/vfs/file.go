@@ -1,10 +1,22 @@
-// Package vfs is the virtual file system layer. For now it holds only the
-// FileDescription interface that FD tables store and that file
-// implementations (host FDs today; tmpfs, the gofer client and the overlay
-// later) provide.
+// Package vfs is the sentry's virtual file system: the dentry cache, mounts
+// and mount namespaces, path resolution (symlinks, "..", mount crossing,
+// openat2's RESOLVE_* rules), permission checks, and the FileDescription
+// interface that FD tables store.
 //
-// It must not know about tasks or signals beyond the blocking interface
-// that I/O needs.
+// File systems (fsimpl/tmpfs, fsimpl/gofer, fsimpl/dev, fsimpl/proc and,
+// later, the overlay) implement Inode and its directory, symlink and xattr
+// extensions; vfs does everything that is the same for all of them, the
+// way Linux's fs/namei.c does, and calls the file system only to look up,
+// create, remove and open single names. A file system never resolves a
+// path itself.
+//
+// vfs must not know about tasks, signals or memory beyond the Context and
+// Blocker interfaces; it never touches the host.
+//
+// Lock order: VirtualFilesystem.renameMu, then Dentry.dirMu of a parent
+// before its child's (rename takes renameMu for writing and then any
+// number of dirMu), then VirtualFilesystem.mountMu. File system locks come
+// after all of these.
 package vfs
 
 import (
@@ -89,4 +101,42 @@ type Unnotified interface {
 	// reports it here, and holders without a reference (epoll sets)
 	// drop it when they see it.
 	Released() bool
+}
+
+// PathFile is implemented by files opened through the VFS: they know the
+// path they were opened by (fchdir, *at system calls, /proc/self/fd,
+// fstatfs, getdents64 all need it).
+type PathFile interface {
+	FileDescription
+	// VirtualDentry is the mount and dentry the file was opened at.
+	VirtualDentry() VirtualDentry
+}
+
+// DirentFile is implemented by directory files: getdents64 reads them.
+type DirentFile interface {
+	FileDescription
+	// IterDirents calls emit for each entry from the file offset on, in
+	// order, and advances the offset past each entry that emit accepts;
+	// it stops when emit returns false. next is the offset after d.
+	IterDirents(ctx Context, emit func(d Dirent, next int64) bool) error
+}
+
+// Syncer is implemented by files that fsync and fdatasync can flush; a
+// file without it syncs trivially.
+type Syncer interface {
+	Sync(ctx Context, dataOnly bool) error
+}
+
+// Allocator is implemented by files that fallocate(2) works on (others:
+// ENODEV for non-regular files, as Linux).
+type Allocator interface {
+	Allocate(ctx Context, mode uint32, off, length uint64) error
+}
+
+// Dirent is one directory entry.
+type Dirent struct {
+	Name string
+	// Type is the DT_* type.
+	Type uint8
+	Ino  uint64
 }
