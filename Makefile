@@ -7,21 +7,34 @@
 #   make build   bin/runsc
 #   make check   gofmt, go vet, staticcheck
 #   make clean   remove build output
+#
+# Bazel (see README.md, "Building with Bazel"):
+#   make bazel-setup    install Bazel and fetch rules_go, Gazelle, the Go SDK, Go deps
+#   make bazel-build    bazel build //runsc
+#   make bazel-test     bazel test //...
+#   make gazelle        regenerate deps.bzl from go.mod and every BUILD.bazel file
+#   make gazelle-check  fail if `make gazelle` would change anything
+#   make release        dist/runsc-<version>-linux-amd64.tar.gz and its .sha512 (Bazel, stamped)
 
 # Go is expected at /usr/local/go; a go earlier on PATH wins.
 export PATH := $(PATH):/usr/local/go/bin
 GO          ?= go
 BIN         := bin
 RUNSC       := $(BIN)/runsc
-# The package variable that `runsc --version` prints.
-VERSION_VAR ?= bulwark.dev/bulwark/runsc/config.Version
-VERSION     := $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS     := -X '$(VERSION_VAR)=$(VERSION)'
+# The package whose Version and Commit `runsc --version` prints; Bazel's stamped builds set
+# the same variables from tools/bazel/workspace_status.sh.
+VERSION_PKG ?= bulwark.dev/bulwark/runsc/config
+VERSION     := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT      := $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS     := -X '$(VERSION_PKG).Version=$(VERSION)' -X '$(VERSION_PKG).Commit=$(COMMIT)'
+BAZEL       ?= bazel
+DIST        := dist
 # staticcheck 2026.2.2 (module v0.8.2): a release that supports Go 1.26.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TEST_TIMEOUT ?= 40m
 
-.PHONY: all deps bench-deps build check test demo bench clean
+.PHONY: all deps bench-deps build check test demo bench clean \
+	bazel-setup bazel-build bazel-test gazelle gazelle-check release
 
 all: build
 
@@ -57,4 +70,25 @@ bench: bench-deps build
 	$(GO) run ./test/benchmarks/cmd/bench -runsc $(CURDIR)/$(RUNSC)
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(DIST)
+
+bazel-setup:
+	bash tools/bazel/setup.sh
+
+bazel-build:
+	$(BAZEL) build //runsc
+
+# Every Go and syscall test; prints "bazel: N passed, N failed" at the end.
+bazel-test:
+	BAZEL=$(BAZEL) bash tools/bazel/test.sh //...
+
+# deps.bzl from go.mod first (new dependencies), then the BUILD files that use them.
+gazelle:
+	$(BAZEL) run //:gazelle-update-repos
+	$(BAZEL) run //:gazelle
+
+gazelle-check:
+	BAZEL=$(BAZEL) bash tools/bazel/gazelle-check.sh
+
+release:
+	$(BAZEL) run --config=release //:release -- $(CURDIR)/$(DIST)

@@ -3,6 +3,7 @@ module bulwark.dev/bulwark
 go 1.26.0
 
 require (
+	github.com/google/flatbuffers v2.0.8+incompatible
 	github.com/google/subcommands v1.2.0
 	golang.org/x/sys v0.49.0
 )

@@ -22,8 +22,13 @@ func GoTool() string {
 }
 
 // BuildRunsc builds runsc from this repository into dir and returns its
-// path.
+// path. Under `bazel test`, which cannot run the go tool, it returns the
+// //runsc that the test's BUILD.bazel gives it as data, named by
+// $BAZEL_RUNSC relative to the runfiles root.
 func BuildRunsc(dir string) (string, error) {
+	if p := os.Getenv("BAZEL_RUNSC"); p != "" {
+		return filepath.Join(os.Getenv("TEST_SRCDIR"), os.Getenv("TEST_WORKSPACE"), p), nil
+	}
 	dst := filepath.Join(dir, "runsc")
 	cmd := exec.Command(GoTool(), "build", "-o", dst, "bulwark.dev/bulwark/runsc")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -31,4 +36,20 @@ func BuildRunsc(dir string) (string, error) {
 		return "", fmt.Errorf("go build runsc: %v\n%s", err, out)
 	}
 	return dst, nil
+}
+
+// sandboxVisibleTmp is where SandboxVisibleTempDir makes directories: not
+// under /tmp, which `runsc do` covers with a fresh tmpfs.
+const sandboxVisibleTmp = "/var/tmp"
+
+// SandboxVisibleTempDir makes a new directory for programs that tests run
+// with `runsc do`. `runsc do` shows the host's root read-only but mounts
+// an empty tmpfs on /tmp, so files under /tmp (where os.MkdirTemp and
+// t.TempDir put them) are not visible in the sandbox. The caller removes
+// the directory.
+func SandboxVisibleTempDir(prefix string) (string, error) {
+	if err := os.MkdirAll(sandboxVisibleTmp, 0o1777); err != nil {
+		return "", err
+	}
+	return os.MkdirTemp(sandboxVisibleTmp, prefix)
 }

@@ -9,16 +9,22 @@
 package boot
 
 import (
+	"errors"
 	"io"
+
+	"bulwark.dev/bulwark/pkg/abi/linux"
 )
 
 // Args is everything the sentry needs to start the first process.
 type Args struct {
-	// ExecFD is a host FD of the executable, open for reading. Run takes
-	// ownership of it.
-	ExecFD int
-	// ExecPath is the path the user named (AT_EXECFN, argv[0] default).
+	// GoferFD is the connection to the gofer that serves the container's
+	// root. Run takes ownership of it.
+	GoferFD int
+	// ExecPath is the path of the program in the container (resolved
+	// from the working directory); Argv[0] is what the user named.
 	ExecPath string
+	// Cwd is the working directory ("/" if empty or missing).
+	Cwd string
 	// Argv and Envv are the program's arguments and environment.
 	Argv []string
 	Envv []string
@@ -51,4 +57,23 @@ func (s ExitStatus) ShellCode() int {
 		return 128 + s.Signal
 	}
 	return s.Code
+}
+
+// ExecError is a failure to start the first program (it does not exist,
+// cannot be executed, or its interpreter is missing).
+type ExecError struct {
+	Err error
+}
+
+func (e *ExecError) Error() string { return e.Err.Error() }
+
+func (e *ExecError) Unwrap() error { return e.Err }
+
+// ShellCode is the status a shell reports for such a failure: 127 when
+// the program (or its interpreter) was not found, 126 otherwise.
+func (e *ExecError) ShellCode() int {
+	if errors.Is(e.Err, linux.ENOENT) || errors.Is(e.Err, linux.ENOTDIR) {
+		return 127
+	}
+	return 126
 }

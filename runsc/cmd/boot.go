@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,9 +24,9 @@ const exitBootFailed = 128
 // starts it (see runsc/sandbox) in new namespaces as pid 1 of a new PID
 // namespace; users do not run it.
 type Boot struct {
-	bootFD int
-	execFD int
-	logFD  int
+	bootFD  int
+	goferFD int
+	logFD   int
 }
 
 // Name implements subcommands.Command.
@@ -37,7 +38,7 @@ func (*Boot) Synopsis() string { return "start the sentry (internal: runsc runs 
 // Usage implements subcommands.Command.
 func (*Boot) Usage() string {
 	return usageLine(
-		"boot --boot-fd=N --exec-fd=N [--log-fd=N]",
+		"boot --boot-fd=N --gofer-fd=N [--log-fd=N]",
 		"",
 		"Internal: the sandbox process, started by runsc in new namespaces.",
 	)
@@ -46,7 +47,7 @@ func (*Boot) Usage() string {
 // SetFlags implements subcommands.Command.
 func (b *Boot) SetFlags(f *flag.FlagSet) {
 	f.IntVar(&b.bootFD, sandbox.FlagBootFD, -1, "FD holding the boot request as JSON")
-	f.IntVar(&b.execFD, sandbox.FlagExecFD, -1, "FD of the executable to run")
+	f.IntVar(&b.goferFD, sandbox.FlagGoferFD, -1, "FD of the connection to the gofer")
 	f.IntVar(&b.logFD, sandbox.FlagLogFD, -1, "FD of the debug log (default: stderr)")
 }
 
@@ -56,14 +57,18 @@ func (b *Boot) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcomma
 	status, err := b.run()
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "runsc: boot: %v\n", err)
+		var ee *boot.ExecError
+		if errors.As(err, &ee) {
+			return subcommands.ExitStatus(ee.ShellCode())
+		}
 		return exitBootFailed
 	}
 	return subcommands.ExitStatus(status.ShellCode())
 }
 
 func (b *Boot) run() (boot.ExitStatus, error) {
-	if b.bootFD < 0 || b.execFD < 0 {
-		return boot.ExitStatus{}, fmt.Errorf("--%s and --%s are required", sandbox.FlagBootFD, sandbox.FlagExecFD)
+	if b.bootFD < 0 || b.goferFD < 0 {
+		return boot.ExitStatus{}, fmt.Errorf("--%s and --%s are required", sandbox.FlagBootFD, sandbox.FlagGoferFD)
 	}
 	// Catch forwarded signals first: as pid 1 of its PID namespace this
 	// process would otherwise ignore them, and a signal arriving before
@@ -75,7 +80,7 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 	if err := sandbox.SetParentDeathSignal(); err != nil {
 		return boot.ExitStatus{}, err
 	}
-	sandbox.CloseOnExec(b.bootFD, b.execFD, b.logFD)
+	sandbox.CloseOnExec(b.bootFD, b.goferFD, b.logFD)
 
 	// The flags of the command line that started this process arrive
 	// serialized in the request; this process's own global flags are
@@ -119,8 +124,9 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 	}()
 
 	args := boot.Args{
-		ExecFD:         b.execFD,
+		GoferFD:        b.goferFD,
 		ExecPath:       req.ExecPath,
+		Cwd:            req.Cwd,
 		Argv:           req.Argv,
 		Envv:           req.Envv,
 		Stdio:          [3]int{0, 1, 2},

@@ -64,6 +64,9 @@ func Main(args []string, env Env) int {
 	fs.SetOutput(env.Stdout)
 	if conf.ShowVersion {
 		fmt.Fprintf(env.Stdout, "runsc version %s\n", config.Version)
+		if config.Commit != "" {
+			fmt.Fprintf(env.Stdout, "commit: %s\n", config.Commit)
+		}
 		return 0
 	}
 	if err := conf.Validate(); err != nil {
@@ -114,6 +117,7 @@ func newCommander(fs *flag.FlagSet, env Env) *subcommands.Commander {
 	cdr.Register(&Do{}, "")
 	cdr.Register(&Syscalls{}, "")
 	cdr.Register(&Boot{}, internalGroup)
+	cdr.Register(&Gofer{}, internalGroup)
 	for _, name := range []string{"debug", "debug-log", "platform", "network", "rootless", "strace"} {
 		cdr.ImportantFlag(name)
 	}

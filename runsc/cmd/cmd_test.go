@@ -56,7 +56,7 @@ func runRunsc(t *testing.T, env []string, args ...string) (string, string, int) 
 func TestBadInput(t *testing.T) {
 	dir := t.TempDir()
 	notELF := filepath.Join(dir, "not-elf")
-	if err := os.WriteFile(notELF, []byte("#!/bin/sh\necho hi\n"), 0o755); err != nil {
+	if err := os.WriteFile(notELF, []byte("plain text, no #!\necho hi\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(notELF, 0o755); err != nil {
@@ -152,7 +152,7 @@ func TestHelpHidesInternalCommands(t *testing.T) {
 
 func TestBootRequiresFDs(t *testing.T) {
 	_, stderr, code := runRunsc(t, nil, "boot")
-	want := "runsc: boot: --boot-fd and --exec-fd are required\n"
+	want := "runsc: boot: --boot-fd and --gofer-fd are required\n"
 	if code != exitBootFailed || stderr != want {
 		t.Errorf("runsc boot = %q, exit %d; want %q, exit %d", stderr, code, want, exitBootFailed)
 	}

@@ -55,7 +55,13 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 		}
 		return ExitFailure
 	}
-	defer exe.Close()
+	// The sentry opens the program itself, through the gofer; the host
+	// file was opened only to give a clear error before starting.
+	exe.Close()
+	cwd, err := os.Getwd()
+	if err != nil {
+		cwd = "/"
+	}
 
 	hostname, err := os.Hostname()
 	if err != nil {
@@ -86,6 +92,16 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 	}
 
 	log.Debugf("do: running %q (%s) with config %+v", argv, path, *conf)
+	// The container's root is the host's, served read-only by the gofer.
+	goferFD, gofer, err := sandbox.StartGofer("/", true)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
+		return ExitFailure
+	}
+	goferConn := os.NewFile(uintptr(goferFD), "gofer")
+	defer sandbox.StopGofer(gofer)
+	defer goferConn.Close()
+
 	sigs, stop := sandbox.NotifyForward()
 	defer stop()
 	sb, err := sandbox.Start(sandbox.Args{
@@ -95,8 +111,9 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 			Argv:     argv,
 			Envv:     os.Environ(),
 			Hostname: hostname,
+			Cwd:      cwd,
 		},
-		Exec:   exe,
+		Gofer:  goferConn,
 		Log:    bootLog,
 		Stdin:  env.Stdin,
 		Stdout: env.Stdout,
@@ -106,8 +123,9 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
 		return ExitFailure
 	}
-	// The sandbox holds its own copies now.
-	exe.Close()
+	// The sandbox holds its own copy now: the gofer sees the connection
+	// close when the sandbox ends.
+	goferConn.Close()
 
 	code, err := sb.Run(sigs)
 	if err != nil {

@@ -15,10 +15,6 @@ import (
 	"strings"
 )
 
-// Version is printed by `runsc --version`. Release builds set it with
-// -ldflags "-X bulwark.dev/bulwark/runsc/config.Version=1.2.3".
-var Version = "dev"
-
 // Platform names accepted by --platform.
 const (
 	PlatformPtrace = "ptrace"

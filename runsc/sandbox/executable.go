@@ -172,12 +172,16 @@ func inGroup(gid uint32) bool {
 	return false
 }
 
-// checkELF returns ENOEXEC unless f starts with the ELF magic.
+// checkELF returns ENOEXEC unless f starts with the ELF magic or "#!"
+// (a script, which the sentry runs with its interpreter).
 func checkELF(f *os.File) error {
 	var hdr [4]byte
 	n, err := f.ReadAt(hdr[:], 0)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return err
+	}
+	if n >= 2 && string(hdr[:2]) == "#!" {
+		return nil
 	}
 	if n < len(hdr) || string(hdr[:]) != string(elfMagic) {
 		return unix.ENOEXEC

@@ -30,9 +30,9 @@ import (
 // Flags of `runsc boot` that name its inherited FDs. They are internal to
 // the runsc binary: Start writes them and runsc/cmd's boot command reads them.
 const (
-	FlagBootFD = "boot-fd"
-	FlagExecFD = "exec-fd"
-	FlagLogFD  = "log-fd"
+	FlagBootFD  = "boot-fd"
+	FlagGoferFD = "gofer-fd"
+	FlagLogFD   = "log-fd"
 )
 
 // BootRequest is what `runsc boot` needs besides its FDs. It travels as JSON
@@ -48,6 +48,9 @@ type BootRequest struct {
 	Envv     []string `json:"envv"`
 	// Hostname is the UTS node name to set in the sandbox.
 	Hostname string `json:"hostname"`
+	// Cwd is the program's working directory in the container ("/" if
+	// empty or missing there).
+	Cwd string `json:"cwd"`
 }
 
 // ForwardedSignals are the signals runsc passes on to the sandbox process,
@@ -62,9 +65,10 @@ type Args struct {
 	Config *config.Config
 	// Request is sent to the sandbox; Start fills in Request.Config.
 	Request BootRequest
-	// Exec is the open executable (see OpenExecutable). Start passes it on;
-	// the caller still owns (and should close) its copy.
-	Exec *os.File
+	// Gofer is the sandbox's end of the connection to the gofer (see
+	// StartGofer). Start passes it on; the caller still owns (and should
+	// close) its copy.
+	Gofer *os.File
 	// Log, if not nil, becomes the sandbox's debug log; the caller still
 	// owns its copy.
 	Log *os.File
@@ -100,10 +104,10 @@ func Start(args Args) (*Sandbox, error) {
 	defer reqFile.Close()
 
 	// ExtraFiles[i] becomes FD 3+i in the child.
-	extra := []*os.File{args.Exec, reqFile}
+	extra := []*os.File{args.Gofer, reqFile}
 	bootArgs := []string{
 		"runsc", "boot",
-		"--" + FlagExecFD + "=" + strconv.Itoa(3),
+		"--" + FlagGoferFD + "=" + strconv.Itoa(3),
 		"--" + FlagBootFD + "=" + strconv.Itoa(4),
 	}
 	if args.Log != nil {
@@ -112,9 +116,12 @@ func Start(args Args) (*Sandbox, error) {
 	}
 
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       bootArgs,
-		Env:        []string{}, // The program's environment travels in the request.
+		Path: "/proc/self/exe",
+		Args: bootArgs,
+		// The program's environment travels in the request. The Go
+		// runtime must not keep the host's cgroup files open for its
+		// GOMAXPROCS updates: the sandbox holds no host file.
+		Env:        []string{"GODEBUG=containermaxprocs=0,updatemaxprocs=0"},
 		Stdin:      args.Stdin,
 		Stdout:     args.Stdout,
 		Stderr:     args.Stderr,

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"bulwark.dev/bulwark/pkg/testutil"
 )
 
 // goprogWant is the line testdata/goprog prints: fixed by the program's
@@ -162,7 +164,12 @@ func TestNothingLeftRunning(t *testing.T) {
 // one line on stderr, and no process left behind.
 func TestBadInput(t *testing.T) {
 	bin := runsc(t)
-	dir := t.TempDir()
+	// The sandbox must see the files: not under /tmp.
+	dir, err := testutil.SandboxVisibleTempDir("bulwark-badinput-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	write := func(name, content string, mode os.FileMode) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(content), mode); err != nil {
@@ -174,7 +181,7 @@ func TestBadInput(t *testing.T) {
 		}
 		return p
 	}
-	script := write("script.sh", "#!/bin/sh\necho hi\n", 0o755)
+	script := write("script.sh", "#!/no/such/interpreter\necho hi\n", 0o755)
 	text := write("notes.txt", "not a program\n", 0o755)
 	busybox, err := os.ReadFile("/bin/busybox")
 	if err != nil {
@@ -193,7 +200,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown subcommand", []string{"no-such-command"}, -1},
 		{"do without program", []string{"do"}, -1},
 		{"missing program", []string{"do", "/no/such/program"}, 127},
-		{"shell script", []string{"do", script}, 126},
+		{"script without its interpreter", []string{"do", script}, 127},
 		{"text file", []string{"do", text}, 126},
 		{"not executable", []string{"do", noExec}, 126},
 	} {

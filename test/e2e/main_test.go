@@ -38,7 +38,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "bulwark-e2e-")
+	dir, err := testutil.SandboxVisibleTempDir("bulwark-e2e-")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		os.Exit(1)

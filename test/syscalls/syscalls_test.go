@@ -143,7 +143,12 @@ func TestSyscalls(t *testing.T) {
 		t.Skipf("gcc not found, cannot build the C tests: %v", err)
 	}
 
-	tmp := t.TempDir()
+	// The binaries must be visible inside the sandbox: not under /tmp.
+	tmp, err := testutil.SandboxVisibleTempDir("bulwark-syscalls-")
+	if err != nil {
+		t.Fatalf("temp dir: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
 	bins := compileAll(gcc, tmp, srcs)
 	rs := &runscBinary{dir: tmp}
 

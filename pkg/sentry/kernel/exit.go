@@ -50,11 +50,19 @@ func (t *Task) exit() {
 	if last && !tg.exiting {
 		tg.status = tg.leaderStatus
 	}
+	// An execve waits for the other tasks of its group to be gone.
+	var execDone chan struct{}
+	if tg.execWait != nil && len(tg.tasks) == 1 {
+		execDone, tg.execWait = tg.execWait, nil
+	}
 	tg.mu.Unlock()
 
 	t.k.mu.Lock()
 	delete(t.k.tasks, t.tid)
 	t.k.mu.Unlock()
+	if execDone != nil {
+		close(execDone)
+	}
 
 	if last {
 		tg.fds.Release()
@@ -157,7 +165,9 @@ func (t *Task) Clone(o CloneOptions) (ThreadID, error) {
 
 	t.k.mu.Lock()
 	tg.mu.Lock()
-	if tg.exiting {
+	if tg.exiting || tg.execing != nil {
+		// The group is dying, or another thread's execve is
+		// killing this one.
 		tg.mu.Unlock()
 		t.k.mu.Unlock()
 		return 0, linux.EINTR

@@ -28,6 +28,9 @@ type Task struct {
 	tid ThreadID
 	ctx platform.Context
 
+	// proc is what /proc shows of the task (proc_info.go).
+	proc taskProcInfo
+
 	// regs are the application registers. Only the task goroutine
 	// touches them.
 	regs linux.PtraceRegs
@@ -141,6 +144,7 @@ func (k *Kernel) newTask(tg *ThreadGroup) *Task {
 		ctx:        k.Platform.NewContext(),
 		interruptC: make(chan struct{}, 1),
 		waiter:     futex.NewWaiter(),
+		proc:       taskProcInfo{start: time.Now()},
 	}
 }
 

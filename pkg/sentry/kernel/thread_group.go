@@ -15,6 +15,9 @@ type ThreadGroup struct {
 	mm   *mm.MM
 	fds  *FDTable
 
+	// proc is what /proc shows of the process (proc_info.go).
+	proc tgProcInfo
+
 	// The following are protected by mu (the signal lock).
 	mu       sync.Mutex
 	tasks    map[*Task]struct{}
@@ -28,6 +31,11 @@ type ThreadGroup struct {
 	// leaderStatus is the leader's exit() status, reported when the
 	// group ends without a group exit.
 	leaderStatus ExitStatus
+	// execing is the task in execve that is waiting for the group's
+	// other tasks to exit (exec.go); execWait is closed by the last of
+	// them once it is completely gone.
+	execing  *Task
+	execWait chan struct{}
 
 	// done is closed when the last task has exited.
 	done chan struct{}

@@ -1,16 +1,22 @@
-// Package loader loads a statically linked x86-64 ELF program into a fresh
-// address space and builds its initial stack (argv, envp, auxv) the way
-// Linux's execve does (fs/binfmt_elf.c, fs/exec.c).
+// Package loader loads an x86-64 ELF program into a fresh address space
+// and builds its initial stack (argv, envp, auxv) the way Linux's execve
+// does (fs/binfmt_elf.c, fs/exec.c): static and position-independent
+// programs, and dynamically linked ones, whose program interpreter (the
+// dynamic linker named by PT_INTERP) is loaded beside them and started
+// first.
 //
 // It owns the interpretation of ELF headers and the layout of the initial
 // stack. It must not choose the address-space layout (the memory manager
-// says where the stack and PIE programs go), open files (the caller hands
-// it the executable) or touch the host: everything goes through Memory.
-// The executable is untrusted: every malformed file is an ENOEXEC, never a
-// panic.
+// says where the stack, PIE programs and the interpreter go), resolve
+// paths or open files (the caller hands it the executable, and opens the
+// interpreter through Args.OpenInterp) or touch the host: everything goes
+// through Memory. Executables and interpreters are untrusted: every
+// malformed file is an error (ENOEXEC, or ELIBBAD for a bad interpreter),
+// never a panic.
 package loader
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -36,6 +42,9 @@ type Memory interface {
 	Poke(addr uint64, data []byte) error
 	// SetBrkBase sets the start (and current end) of the program break.
 	SetBrkBase(addr uint64)
+	// Unmap removes the mappings in [addr, addr+length) (page
+	// aligned).
+	Unmap(addr, length uint64) error
 	// StackTop is the highest address of the initial stack + 1 (page
 	// aligned), chosen by mm (ASLR).
 	StackTop() uint64
@@ -46,8 +55,14 @@ type Memory interface {
 
 // Args is what execve hands the loader.
 type Args struct {
-	// Exe is the executable (the file runsc opened).
+	// Exe is the executable, opened by the caller.
 	Exe io.ReaderAt
+	// OpenInterp opens the program interpreter that a PT_INTERP header
+	// names, resolving path in the container's file system with
+	// execve's checks (regular file, execute permission, exec-able
+	// mount). Its errors (ENOENT, EACCES...) fail the load as they are.
+	// Nil: dynamically linked programs fail with ENOEXEC.
+	OpenInterp func(path string) (io.ReaderAt, error)
 	// ExecFn is the AT_EXECFN string (the path execve was given).
 	ExecFn string
 	// Argv and Envv are the arguments and environment. An empty Argv
@@ -74,9 +89,15 @@ type Args struct {
 
 // Result describes the loaded program.
 type Result struct {
-	// Entry is the initial rip; StackPointer the initial rsp (pointing at
-	// argc, 16-byte aligned).
+	// Entry is the initial rip (the interpreter's entry point for a
+	// dynamically linked program); StackPointer the initial rsp
+	// (pointing at argc, 16-byte aligned).
 	Entry, StackPointer uint64
+	// ExeEntry is the program's own entry point (AT_ENTRY).
+	ExeEntry uint64
+	// InterpBase is the interpreter's load bias (AT_BASE), 0 without
+	// an interpreter.
+	InterpBase uint64
 	// BrkBase is where the program break starts.
 	BrkBase uint64
 	// Phdr is the address of the program headers in memory (AT_PHDR), or
@@ -100,10 +121,11 @@ const (
 // platformString is AT_PLATFORM on x86-64 (ELF_PLATFORM).
 const platformString = "x86_64"
 
-// Load maps the program in args.Exe into mem, builds its initial stack
-// and sets the program break. Errors wrap a linux.Errno: ENOEXEC for a
-// malformed or unsupported file, E2BIG for oversized arguments, EIO for a
-// failing read, or the error Memory returned.
+// Load maps the program in args.Exe (and its interpreter, if it names
+// one) into mem, builds its initial stack and sets the program break.
+// Errors wrap a linux.Errno: ENOEXEC for a malformed or unsupported file,
+// ELIBBAD for a malformed interpreter, E2BIG for oversized arguments, EIO
+// for a failing read, or the error OpenInterp or Memory returned.
 func Load(mem Memory, args Args) (Result, error) {
 	argv := args.Argv
 	if len(argv) == 0 {
@@ -116,6 +138,15 @@ func Load(mem Memory, args Args) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// Like Linux, the interpreter is found and checked before anything
+	// is mapped.
+	var interp io.ReaderAt
+	var interpInfo *elfInfo
+	if info.interp != nil {
+		if interp, interpInfo, err = openInterp(args, info.interp); err != nil {
+			return Result{}, err
+		}
+	}
 
 	var bias uint64
 	if info.typ == linux.ET_DYN {
@@ -123,8 +154,7 @@ func Load(mem Memory, args Args) (Result, error) {
 		base := mem.PIEBase()
 		first := usermem.PageRoundDown(info.loads[0].Vaddr)
 		bias = base - first
-		last := info.loads[len(info.loads)-1]
-		span := last.Vaddr + last.Memsz - first
+		span := imageSpan(info)
 		if base%usermem.PageSize != 0 || base >= maxUserAddress || span > maxUserAddress-base {
 			return Result{}, noexec("position-independent image of %#x bytes does not fit at %#x", span, base)
 		}
@@ -135,29 +165,21 @@ func Load(mem Memory, args Args) (Result, error) {
 		return Result{}, fmt.Errorf("loader: stack of %#x bytes below %#x is not page aligned or does not fit: %w", args.StackSize, stackTop, linux.EINVAL)
 	}
 	stackBottom := stackTop - args.StackSize
+	stack := region{start: stackBottom, end: stackTop}
 
 	regions, err := segmentRegions(info.loads, bias)
 	if err != nil {
 		return Result{}, err
 	}
-	for _, r := range regions {
-		if r.start < stackTop && stackBottom < r.end {
-			return Result{}, fmt.Errorf("loader: segment pages [%#x, %#x) collide with the stack [%#x, %#x): %w", r.start, r.end, stackBottom, stackTop, linux.ENOMEM)
-		}
+	if err := checkCollisions(regions, []region{stack}); err != nil {
+		return Result{}, err
 	}
 
 	if _, err := mem.MapAnonymous(stackBottom, args.StackSize, platform.Prot{Read: true, Write: true}, true, true); err != nil {
 		return Result{}, fmt.Errorf("loader: map stack [%#x, %#x): %w", stackBottom, stackTop, err)
 	}
-	for _, r := range regions {
-		if _, err := mem.MapAnonymous(r.start, r.end-r.start, r.prot, true, false); err != nil {
-			return Result{}, fmt.Errorf("loader: map segment pages [%#x, %#x): %w", r.start, r.end, err)
-		}
-	}
-	for i := range info.loads {
-		if err := fillSegment(mem, args.Exe, info.loads, i, bias); err != nil {
-			return Result{}, err
-		}
+	if err := mapImage(mem, args.Exe, info, regions, bias); err != nil {
+		return Result{}, err
 	}
 
 	var res Result
@@ -170,7 +192,17 @@ func Load(mem Memory, args Args) (Result, error) {
 	}
 	res.BrkBase, _ = usermem.PageRoundUp(brk) // brk < maxUserAddress: no overflow.
 	mem.SetBrkBase(res.BrkBase)
-	res.Entry = info.entry + bias
+	res.ExeEntry = info.entry + bias
+	res.Entry = res.ExeEntry
+
+	if interpInfo != nil {
+		ibias, err := loadInterp(mem, interp, interpInfo, append(regions, stack))
+		if err != nil {
+			return Result{}, err
+		}
+		res.InterpBase = ibias
+		res.Entry = interpInfo.entry + ibias
+	}
 
 	auxv := [][2]uint64{
 		{linux.AT_MINSIGSTKSZ, args.MinSigStackSize},
@@ -180,9 +212,9 @@ func Load(mem Memory, args Args) (Result, error) {
 		{linux.AT_PHDR, res.Phdr},
 		{linux.AT_PHENT, linux.Elf64_PhdrSize},
 		{linux.AT_PHNUM, uint64(info.phnum)},
-		{linux.AT_BASE, 0},
+		{linux.AT_BASE, res.InterpBase},
 		{linux.AT_FLAGS, 0},
-		{linux.AT_ENTRY, res.Entry},
+		{linux.AT_ENTRY, res.ExeEntry},
 		{linux.AT_UID, uint64(args.UID)},
 		{linux.AT_EUID, uint64(args.EUID)},
 		{linux.AT_GID, uint64(args.GID)},
@@ -198,6 +230,119 @@ func Load(mem Memory, args Args) (Result, error) {
 		return Result{}, err
 	}
 	return res, nil
+}
+
+// imageSpan is the size of the page range that info's segments cover.
+func imageSpan(info *elfInfo) uint64 {
+	first := usermem.PageRoundDown(info.loads[0].Vaddr)
+	last := info.loads[len(info.loads)-1]
+	// parseELF bounded every segment below maxUserAddress.
+	end, _ := usermem.PageRoundUp(last.Vaddr + last.Memsz)
+	return end - first
+}
+
+// checkCollisions fails with ENOMEM if a region of image overlaps one of
+// taken.
+func checkCollisions(image, taken []region) error {
+	for _, r := range image {
+		for _, t := range taken {
+			if r.start < t.end && t.start < r.end {
+				return fmt.Errorf("loader: segment pages [%#x, %#x) collide with [%#x, %#x): %w", r.start, r.end, t.start, t.end, linux.ENOMEM)
+			}
+		}
+	}
+	return nil
+}
+
+// mapImage maps the page regions of an image loaded with bias and fills
+// them from r.
+func mapImage(mem Memory, r io.ReaderAt, info *elfInfo, regions []region, bias uint64) error {
+	for _, rg := range regions {
+		if _, err := mem.MapAnonymous(rg.start, rg.end-rg.start, rg.prot, true, false); err != nil {
+			return fmt.Errorf("loader: map segment pages [%#x, %#x): %w", rg.start, rg.end, err)
+		}
+	}
+	for i := range info.loads {
+		if err := fillSegment(mem, r, info.loads, i, bias); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openInterp reads the interpreter path that ph names in args.Exe, opens
+// it through args.OpenInterp and validates it.
+func openInterp(args Args, ph *linux.Elf64_Phdr) (io.ReaderAt, *elfInfo, error) {
+	// fs/binfmt_elf.c: the path, NUL included, has 2 to PATH_MAX bytes
+	// and ends with its NUL.
+	if ph.Filesz < 2 || ph.Filesz > linux.PATH_MAX {
+		return nil, nil, noexec("interpreter path of %d bytes", ph.Filesz)
+	}
+	buf := make([]byte, ph.Filesz)
+	if err := readFull(args.Exe, buf, ph.Off, "interpreter path"); err != nil {
+		return nil, nil, err
+	}
+	if buf[len(buf)-1] != 0 {
+		return nil, nil, noexec("interpreter path is not NUL-terminated")
+	}
+	// Like Linux, the path is the C string: it ends at the first NUL.
+	path := string(buf[:bytes.IndexByte(buf, 0)])
+	if args.OpenInterp == nil {
+		return nil, nil, noexec("no way to open the interpreter %q", path)
+	}
+	r, err := args.OpenInterp(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loader: open interpreter %q: %w", path, err)
+	}
+	info, err := parseELF(r)
+	if err != nil {
+		if errors.Is(err, linux.ENOEXEC) {
+			return nil, nil, fmt.Errorf("loader: interpreter %q: %v: %w", path, err, linux.ELIBBAD)
+		}
+		return nil, nil, fmt.Errorf("loader: interpreter %q: %w", path, err)
+	}
+	if info.interp != nil {
+		return nil, nil, fmt.Errorf("loader: interpreter %q has an interpreter itself: %w", path, linux.ELIBBAD)
+	}
+	return r, info, nil
+}
+
+// loadInterp maps the interpreter and returns its load bias. A
+// position-independent interpreter goes where mm places a new mapping
+// of its size (top-down from the mmap base, as Linux's mmap of it does);
+// one linked at fixed addresses must not collide with taken.
+func loadInterp(mem Memory, r io.ReaderAt, info *elfInfo, taken []region) (uint64, error) {
+	var bias uint64
+	if info.typ == linux.ET_DYN {
+		span := imageSpan(info)
+		// Reserve a range to learn where it goes, then hand it back:
+		// the segments are mapped at fixed addresses inside it, and the
+		// holes between them stay unmapped, as in Linux.
+		base, err := mem.MapAnonymous(0, span, platform.Prot{}, false, false)
+		if err != nil {
+			return 0, fmt.Errorf("loader: no room for the interpreter's %#x bytes: %w", span, err)
+		}
+		if err := mem.Unmap(base, span); err != nil {
+			return 0, fmt.Errorf("loader: unmap interpreter reservation: %w", err)
+		}
+		if base%usermem.PageSize != 0 || base >= maxUserAddress || span > maxUserAddress-base {
+			return 0, fmt.Errorf("loader: interpreter of %#x bytes does not fit at %#x: %w", span, base, linux.ENOMEM)
+		}
+		bias = base - usermem.PageRoundDown(info.loads[0].Vaddr)
+	}
+	regions, err := segmentRegions(info.loads, bias)
+	if err != nil {
+		return 0, err
+	}
+	if info.typ != linux.ET_DYN {
+		if err := checkCollisions(regions, taken); err != nil {
+			return 0, err
+		}
+	}
+	if err := mapImage(mem, r, info, regions, bias); err != nil {
+		return 0, err
+	}
+	return bias, nil
 }
 
 func boolToUint64(b bool) uint64 {

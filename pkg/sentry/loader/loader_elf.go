@@ -28,6 +28,9 @@ type elfInfo struct {
 	// loads are the PT_LOAD headers with p_memsz > 0, sorted by address
 	// and non-overlapping.
 	loads []linux.Elf64_Phdr
+	// interp is the first PT_INTERP header, if any: the program needs
+	// a dynamic linker (the program interpreter).
+	interp *linux.Elf64_Phdr
 	// execStack records PT_GNU_STACK's PF_X. Bulwark, like Linux on
 	// x86-64 for 64-bit programs, does not make the stack executable
 	// for it (READ_IMPLIES_EXEC does not apply); it is parsed so the
@@ -99,7 +102,10 @@ func parseELF(r io.ReaderAt) (*elfInfo, error) {
 	for i, ph := range phdrs {
 		switch ph.Type {
 		case linux.PT_INTERP:
-			return nil, noexec("dynamically linked executables are not supported yet (PT_INTERP in program header %d)", i)
+			// Like Linux, the first one counts.
+			if info.interp == nil {
+				info.interp = &phdrs[i]
+			}
 		case linux.PT_GNU_STACK:
 			info.execStack = ph.Flags&linux.PF_X != 0
 		case linux.PT_LOAD:

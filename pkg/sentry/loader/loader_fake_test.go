@@ -15,6 +15,7 @@ type fakeMem struct {
 	pages    map[uint64]*fakePage
 	stackTop uint64
 	pieBase  uint64
+	mmapBase uint64
 	brk      uint64
 	maxPages int
 }
@@ -28,14 +29,25 @@ type fakePage struct {
 const (
 	testStackTop = 0x7fff_f000_0000
 	testPIEBase  = 0x5555_5555_4000
+	testMmapBase = 0x7fff_e000_0000
 )
 
 func newFakeMem() *fakeMem {
-	return &fakeMem{pages: map[uint64]*fakePage{}, stackTop: testStackTop, pieBase: testPIEBase, maxPages: 1 << 16}
+	return &fakeMem{pages: map[uint64]*fakePage{}, stackTop: testStackTop, pieBase: testPIEBase, mmapBase: testMmapBase, maxPages: 1 << 16}
 }
 
 func (m *fakeMem) MapAnonymous(addr, length uint64, prot platform.Prot, fixed, growsDown bool) (uint64, error) {
-	if !fixed || addr%usermem.PageSize != 0 || length == 0 || length%usermem.PageSize != 0 || addr+length < addr {
+	if length == 0 || length%usermem.PageSize != 0 || addr+length < addr {
+		return 0, linux.EINVAL
+	}
+	if !fixed {
+		// Top-down from the mmap base, as mm places mappings.
+		var ok bool
+		if addr, ok = m.findGap(length); !ok {
+			return 0, linux.ENOMEM
+		}
+	}
+	if addr%usermem.PageSize != 0 {
 		return 0, linux.EINVAL
 	}
 	if len(m.pages)+int(min(length/usermem.PageSize, 1<<30)) > m.maxPages {
@@ -45,6 +57,37 @@ func (m *fakeMem) MapAnonymous(addr, length uint64, prot platform.Prot, fixed, g
 		m.pages[a] = &fakePage{prot: prot, growsDown: growsDown}
 	}
 	return addr, nil
+}
+
+// findGap returns the highest free range of length bytes below the mmap
+// base.
+func (m *fakeMem) findGap(length uint64) (uint64, bool) {
+	if length > m.mmapBase || length/usermem.PageSize > uint64(m.maxPages) {
+		return 0, false
+	}
+	for top := m.mmapBase; top >= length && top-length >= 0x10000; top -= usermem.PageSize {
+		free := true
+		for a := top - length; a < top; a += usermem.PageSize {
+			if m.pages[a] != nil {
+				free = false
+				break
+			}
+		}
+		if free {
+			return top - length, true
+		}
+	}
+	return 0, false
+}
+
+func (m *fakeMem) Unmap(addr, length uint64) error {
+	if addr%usermem.PageSize != 0 || length%usermem.PageSize != 0 || addr+length < addr {
+		return linux.EINVAL
+	}
+	for a := addr; a < addr+length; a += usermem.PageSize {
+		delete(m.pages, a)
+	}
+	return nil
 }
 
 // access copies between buf and memory at addr; check decides per page

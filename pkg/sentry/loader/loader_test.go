@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,7 +109,7 @@ func checkStack(t *testing.T, m *fakeMem, res Result, args Args, wantArgv []stri
 	want := map[uint64]uint64{
 		linux.AT_PAGESZ:      usermem.PageSize,
 		linux.AT_PHENT:       linux.Elf64_PhdrSize,
-		linux.AT_BASE:        0,
+		linux.AT_BASE:        res.InterpBase,
 		linux.AT_FLAGS:       0,
 		linux.AT_UID:         uint64(args.UID),
 		linux.AT_EUID:        uint64(args.EUID),
@@ -119,7 +120,7 @@ func checkStack(t *testing.T, m *fakeMem, res Result, args Args, wantArgv []stri
 		linux.AT_HWCAP2:      args.HWCap2,
 		linux.AT_CLKTCK:      args.ClockTick,
 		linux.AT_MINSIGSTKSZ: args.MinSigStackSize,
-		linux.AT_ENTRY:       res.Entry,
+		linux.AT_ENTRY:       res.ExeEntry,
 		linux.AT_PHDR:        res.Phdr,
 	}
 	for k, v := range info {
@@ -340,12 +341,6 @@ func TestMalformed(t *testing.T) {
 			return im.bytes()
 		}, "no loadable"},
 		{"segment beyond EOF", func() []byte { im := valid(); im.phdrs[1].Filesz = 0x1000; return im.bytes() }, "truncated"},
-		{"PT_INTERP", func() []byte {
-			im := valid()
-			im.chunks[0x200] = []byte("/lib64/ld-linux-x86-64.so.2\x00")
-			im.phdrs = append(im.phdrs, linux.Elf64_Phdr{Type: linux.PT_INTERP, Flags: linux.PF_R, Off: 0x200, Vaddr: 0x400200, Filesz: 28, Memsz: 28})
-			return im.bytes()
-		}, "dynamically linked executables are not supported yet"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newFakeMem()
@@ -524,11 +519,22 @@ func FuzzParseELF(f *testing.F) {
 func FuzzLoad(f *testing.F) {
 	f.Add(testImage(linux.ET_EXEC, 0x400000).bytes())
 	f.Add(testImage(linux.ET_DYN, 0).bytes())
+	f.Add(withInterp(testImage(linux.ET_EXEC, 0x400000), []byte(testInterpPath+"\x00")).bytes())
+	f.Add(withInterp(testImage(linux.ET_DYN, 0), []byte(testInterpPath+"\x00")).bytes())
+	interp := interpImage().bytes()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m := newFakeMem()
 		m.maxPages = 1 << 12
 		args := testArgs(data)
 		args.StackSize = 256 << 10
+		// Every interpreter path opens either the fuzzed file itself
+		// (malformed interpreters) or a valid interpreter.
+		args.OpenInterp = func(path string) (io.ReaderAt, error) {
+			if strings.HasPrefix(path, "/self") {
+				return bytes.NewReader(data), nil
+			}
+			return bytes.NewReader(interp), nil
+		}
 		res, err := Load(m, args)
 		if err != nil {
 			var errno linux.Errno

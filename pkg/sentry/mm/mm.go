@@ -10,9 +10,20 @@
 // Copy-in and copy-out go through the sentry's own mapping of the memory
 // file and honour the VMA's protections, as copy_from_user does.
 //
+// File mappings (file.go) are backed the same way: a shared mapping of a
+// file whose data lives in the memory file (tmpfs) maps the file's own
+// pages, so writes through it and write(2) see each other; every other
+// file mapping is a private copy of the file's contents, read when the
+// mapping is made.
+//
 // Locking: MM.mu protects the VMAs and the break. Platform calls are made
 // with mu held for writing, so the platform address space never disagrees
 // with the VMAs that a reader can see. pgalloc's lock is taken inside mu.
+// mremap and madvise read mapped files (PRead, SharedPages) with mu held,
+// so file systems must never touch application memory (usermem.IO) while
+// they hold a lock of their own. A VMA holds a reference on its file; the
+// references of VMAs that go away are dropped after mu is released
+// (MM.unlock), so a file's release never runs under mu.
 package mm
 
 import (
@@ -23,6 +34,7 @@ import (
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/sentry/pgalloc"
 	"bulwark.dev/bulwark/pkg/sentry/platform"
+	"bulwark.dev/bulwark/pkg/sentry/vfs"
 	"bulwark.dev/bulwark/pkg/usermem"
 )
 
@@ -51,6 +63,20 @@ type vma struct {
 	off    uint64
 	backed bool
 	name   string
+	// noMayWrite and noMayExec clear VM_MAYWRITE and VM_MAYEXEC:
+	// mprotect may not make the mapping writable (a shared mapping of a
+	// file not open for writing) or executable (a file on a noexec
+	// mount).
+	noMayWrite, noMayExec bool
+	// file is the mapped file, nil for anonymous memory; the vma holds
+	// a reference on it. fileOff is the file offset of start; dev and
+	// ino identify the file for /proc/PID/maps. filePages says the
+	// memory is the file's own pages (a shared mapping of a
+	// PageMappable file), not a private copy of its contents.
+	file      vfs.Mappable
+	fileOff   uint64
+	dev, ino  uint64
+	filePages bool
 }
 
 func (v *vma) length() uint64 { return v.end - v.start }
@@ -72,6 +98,9 @@ type MM struct {
 	brkBase, brk uint64
 	// brkLimit bounds brk-brkBase (RLIMIT_DATA).
 	brkLimit uint64
+	// dropped are the files of vmas that went away, whose references
+	// unlock drops.
+	dropped []vfs.FileDescription
 }
 
 // New returns an empty address space.
@@ -94,14 +123,36 @@ func (mm *MM) Layout() Layout { return mm.layout }
 // Release frees all memory and the platform address space.
 func (mm *MM) Release() {
 	mm.mu.Lock()
-	defer mm.mu.Unlock()
+	defer mm.unlock()
 	for _, v := range mm.vmas {
 		if v.backed {
 			mm.mf.Free(v.off, v.length())
 		}
+		mm.dropFile(v)
 	}
 	mm.vmas = nil
 	mm.as.Release()
+}
+
+// unlock releases mm.mu held for writing, then drops the references of
+// the files whose vmas went away meanwhile.
+func (mm *MM) unlock() {
+	dropped := mm.dropped
+	mm.dropped = nil
+	mm.mu.Unlock()
+	for _, f := range dropped {
+		f.DecRef()
+	}
+}
+
+// dropFile schedules the release of v's file reference, as v goes away.
+//
+// Preconditions: mm.mu is held for writing.
+func (mm *MM) dropFile(v *vma) {
+	if v.file != nil {
+		mm.dropped = append(mm.dropped, v.file)
+		v.file = nil
+	}
 }
 
 // find returns the index of the first vma whose end is above addr.
@@ -144,17 +195,25 @@ func (mm *MM) split(addr uint64) {
 	if v.backed {
 		tail.off = v.fileOffset(addr)
 	}
+	if v.file != nil {
+		tail.fileOff = v.fileOff + (addr - v.start)
+		v.file.IncRef()
+	}
 	v.end = addr
 	mm.vmas = append(mm.vmas, nil)
 	copy(mm.vmas[i+2:], mm.vmas[i+1:])
 	mm.vmas[i+1] = &tail
 }
 
-// mergeable reports whether b can be appended to a.
+// mergeable reports whether b can be appended to a: same properties,
+// and memory (and file offsets, for the same file) that continue.
 func mergeable(a, b *vma) bool {
 	return a.end == b.start && a.prot == b.prot && a.shared == b.shared &&
 		a.growsDown == b.growsDown && a.name == b.name && a.backed == b.backed &&
-		(!a.backed || a.off+a.length() == b.off)
+		(!a.backed || a.off+a.length() == b.off) &&
+		a.noMayWrite == b.noMayWrite && a.noMayExec == b.noMayExec &&
+		a.file == b.file && a.filePages == b.filePages && a.dev == b.dev && a.ino == b.ino &&
+		(a.file == nil || a.fileOff+a.length() == b.fileOff)
 }
 
 // mergeRange merges mergeable neighbours among the vmas that touch
@@ -165,6 +224,7 @@ func (mm *MM) mergeRange(start, end uint64) {
 	for j := max(mm.find(start)-1, 0); j+1 < len(mm.vmas) && mm.vmas[j].start <= end; {
 		if mergeable(mm.vmas[j], mm.vmas[j+1]) {
 			mm.vmas[j].end = mm.vmas[j+1].end
+			mm.dropFile(mm.vmas[j+1])
 			mm.vmas = append(mm.vmas[:j+1], mm.vmas[j+2:]...)
 		} else {
 			j++
@@ -193,9 +253,11 @@ func (mm *MM) removeRange(start, end uint64) error {
 	i := mm.find(start)
 	j := i
 	for j < len(mm.vmas) && mm.vmas[j].start < end {
-		if v := mm.vmas[j]; v.backed {
+		v := mm.vmas[j]
+		if v.backed {
 			mm.mf.Free(v.off, v.length())
 		}
+		mm.dropFile(v)
 		j++
 	}
 	if j == i {

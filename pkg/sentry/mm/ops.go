@@ -3,10 +3,11 @@ package mm
 import (
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/sentry/platform"
+	"bulwark.dev/bulwark/pkg/sentry/vfs"
 	"bulwark.dev/bulwark/pkg/usermem"
 )
 
-// MMapOpts are the decoded arguments of an anonymous mmap.
+// MMapOpts are the decoded arguments of mmap.
 type MMapOpts struct {
 	Addr, Length uint64
 	Prot         platform.Prot
@@ -14,18 +15,77 @@ type MMapOpts struct {
 	Fixed        bool
 	NoReplace    bool
 	GrowsDown    bool
-	Name         string
+	// Name is what /proc/PID/maps shows: "[stack]", or the path of File.
+	Name string
+
+	// File, if set, is the file to map from Offset (page aligned); the
+	// mapping takes its own reference. A file whose source is
+	// vfs.MMapAnonymous gives anonymous memory. The syscall layer has
+	// checked the file's access mode against Prot and Shared.
+	File   vfs.Mappable
+	Offset uint64
+	// Blocker is passed to File.PRead.
+	Blocker vfs.Blocker
+	// NoMayWrite and NoMayExec forbid mprotect to make the mapping
+	// writable or executable later (VM_MAYWRITE, VM_MAYEXEC cleared).
+	NoMayWrite, NoMayExec bool
 }
 
-// MMap creates an anonymous mapping and returns its address. Length must
-// be non-zero; the syscall layer has validated flags.
+// MMap creates a mapping and returns its address. Length must be
+// non-zero; the syscall layer has validated flags.
 func (mm *MM) MMap(o MMapOpts) (uint64, error) {
 	length, ok := usermem.PageRoundUp(o.Length)
 	if !ok || length == 0 || length > mm.layout.MaxAddr {
 		return 0, linux.ENOMEM
 	}
+	if o.File != nil && o.File.MMapSource() == vfs.MMapAnonymous {
+		// Like Linux, a private mapping of /dev/zero is plain
+		// anonymous memory; a shared one is memory of an unlinked
+		// file.
+		o.File = nil
+		if !o.Shared {
+			o.Name = ""
+		} else if o.Name != "" {
+			o.Name += " (deleted)"
+		}
+	}
+	var fb fileBacking
+	if o.File != nil {
+		// Reading the file may block: it is done before mm.mu is
+		// taken, and given back if the mapping cannot be made.
+		var err error
+		if fb, err = mm.prepareFile(&o, length); err != nil {
+			return 0, err
+		}
+	}
 	mm.mu.Lock()
-	defer mm.mu.Unlock()
+	defer mm.unlock()
+	addr, err := mm.placeLocked(&o, length)
+	if err == nil && len(mm.vmas)+max(len(fb.ranges), 1) > MaxMapCount {
+		err = linux.ENOMEM
+	}
+	if err == nil {
+		err = mm.removeRange(addr, addr+length)
+	}
+	if err != nil {
+		fb.free(mm.mf)
+		return 0, err
+	}
+	if o.File != nil {
+		return addr, mm.insertFile(addr, &o, fb)
+	}
+	v := &vma{start: addr, end: addr + length, prot: o.Prot, shared: o.Shared, growsDown: o.GrowsDown, name: o.Name}
+	if err := mm.back(v); err != nil {
+		return 0, err
+	}
+	mm.insert(v)
+	return addr, nil
+}
+
+// placeLocked chooses the address of a new mapping of length bytes.
+//
+// Preconditions: mm.mu is held.
+func (mm *MM) placeLocked(o *MMapOpts, length uint64) (uint64, error) {
 	addr := o.Addr
 	switch {
 	case o.Fixed || o.NoReplace:
@@ -47,17 +107,6 @@ func (mm *MM) MMap(o MMapOpts) (uint64, error) {
 			}
 		}
 	}
-	if len(mm.vmas) >= MaxMapCount {
-		return 0, linux.ENOMEM
-	}
-	if err := mm.removeRange(addr, addr+length); err != nil {
-		return 0, err
-	}
-	v := &vma{start: addr, end: addr + length, prot: o.Prot, shared: o.Shared, growsDown: o.GrowsDown, name: o.Name}
-	if err := mm.back(v); err != nil {
-		return 0, err
-	}
-	mm.insert(v)
 	return addr, nil
 }
 
@@ -70,6 +119,9 @@ func (mm *MM) MapAnonymous(addr, length uint64, prot platform.Prot, fixed, grows
 	return mm.MMap(MMapOpts{Addr: addr, Length: length, Prot: prot, Fixed: fixed, GrowsDown: growsDown, Name: name})
 }
 
+// Unmap implements loader.Memory.
+func (mm *MM) Unmap(addr, length uint64) error { return mm.MUnmap(addr, length) }
+
 // MUnmap removes the mappings in [addr, addr+length).
 func (mm *MM) MUnmap(addr, length uint64) error {
 	if addr%usermem.PageSize != 0 || length == 0 {
@@ -80,7 +132,7 @@ func (mm *MM) MUnmap(addr, length uint64) error {
 		return linux.EINVAL
 	}
 	mm.mu.Lock()
-	defer mm.mu.Unlock()
+	defer mm.unlock()
 	return mm.removeRange(addr, addr+length)
 }
 
@@ -99,12 +151,18 @@ func (mm *MM) MProtect(addr, length uint64, prot platform.Prot) error {
 	}
 	end := addr + length
 	mm.mu.Lock()
-	defer mm.mu.Unlock()
+	defer mm.unlock()
 	mm.split(addr)
 	mm.split(end)
 	cur := addr
 	for i := mm.find(addr); i < len(mm.vmas) && mm.vmas[i].start < end && mm.vmas[i].start == cur; i++ {
 		v := mm.vmas[i]
+		if (prot.Write && v.noMayWrite) || (prot.Execute && v.noMayExec) {
+			// Like Linux, the mappings before this one keep their
+			// new protection.
+			mm.mergeRange(addr, end)
+			return linux.EACCES
+		}
 		v.prot = prot
 		if err := mm.as.Protect(v.start, v.length(), prot); err != nil {
 			return err
@@ -130,8 +188,9 @@ const (
 	MREMAP_DONTUNMAP = 4
 )
 
-// MRemap resizes and/or moves the mapping at oldAddr.
-func (mm *MM) MRemap(oldAddr, oldLen, newLen uint64, flags uint64, newAddr uint64) (uint64, error) {
+// MRemap resizes and/or moves the mapping at oldAddr. Growing a file
+// mapping maps more of the file; ctx is passed to the file's PRead.
+func (mm *MM) MRemap(ctx vfs.Blocker, oldAddr, oldLen, newLen uint64, flags uint64, newAddr uint64) (uint64, error) {
 	if flags&^(MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP) != 0 || oldAddr%usermem.PageSize != 0 {
 		return 0, linux.EINVAL
 	}
@@ -151,7 +210,7 @@ func (mm *MM) MRemap(oldAddr, oldLen, newLen uint64, flags uint64, newAddr uint6
 		return 0, linux.EINVAL
 	}
 	mm.mu.Lock()
-	defer mm.mu.Unlock()
+	defer mm.unlock()
 	v := mm.lookup(oldAddr)
 	if v == nil || oldLen > v.end-oldAddr {
 		return 0, linux.EFAULT
@@ -177,7 +236,7 @@ func (mm *MM) MRemap(oldAddr, oldLen, newLen uint64, flags uint64, newAddr uint6
 		}
 		// Grow in place when the range after the vma is free.
 		if oldAddr+oldLen == v.end && mm.checkRange(oldAddr, newLen) && mm.isFree(v.end, oldAddr+newLen) {
-			return oldAddr, mm.extend(v, oldAddr+newLen)
+			return oldAddr, mm.grow(ctx, v, oldAddr+newLen)
 		}
 		if flags&MREMAP_MAYMOVE == 0 {
 			return 0, linux.ENOMEM
@@ -187,7 +246,7 @@ func (mm *MM) MRemap(oldAddr, oldLen, newLen uint64, flags uint64, newAddr uint6
 			return 0, linux.ENOMEM
 		}
 	}
-	return mm.move(oldAddr, oldLen, newAddr, newLen)
+	return mm.move(ctx, oldAddr, oldLen, newAddr, newLen)
 }
 
 // duplicate implements mremap with old_size 0: a second mapping of the
@@ -218,6 +277,10 @@ func (mm *MM) duplicate(v *vma, oldAddr, newLen, flags, newAddr uint64) (uint64,
 	}
 	nv := *v
 	nv.start, nv.end, nv.off = newAddr, newAddr+newLen, v.fileOffset(oldAddr)
+	if nv.file != nil {
+		nv.fileOff = v.fileOff + (oldAddr - v.start)
+		nv.file.IncRef()
+	}
 	mm.mf.IncRef(nv.off, newLen)
 	if err := mm.as.MapFile(nv.start, mm.mf.FD(), nv.off, newLen, nv.prot); err != nil {
 		return 0, err
@@ -226,9 +289,38 @@ func (mm *MM) duplicate(v *vma, oldAddr, newLen, flags, newAddr uint64) (uint64,
 	return newAddr, nil
 }
 
-// extend grows v to end, keeping its memory contiguous in the file.
+// grow extends v, which is in mm.vmas, to end: with more anonymous
+// memory, more of a private copy of its file, or more of its file's
+// pages.
 //
 // Preconditions: mm.mu is held for writing; [v.end, end) is free.
+func (mm *MM) grow(ctx vfs.Blocker, v *vma, end uint64) error {
+	if v.filePages {
+		return mm.mapFilePages(v, v.end, end, v.fileOff+v.length())
+	}
+	return mm.extendCopy(ctx, v, end)
+}
+
+// extendCopy grows v, which holds its own memory, to end; a private file
+// mapping gets the file's contents in the new part.
+//
+// Preconditions: mm.mu is held for writing; [v.end, end) is free; v is
+// not filePages.
+func (mm *MM) extendCopy(ctx vfs.Blocker, v *vma, end uint64) error {
+	old := v.end
+	if err := mm.extend(v, end); err != nil {
+		return err
+	}
+	if v.file == nil {
+		return nil
+	}
+	return mm.fillFromFile(ctx, v.file, v.fileOffset(old), v.fileOff+(old-v.start), end-old)
+}
+
+// extend grows v to end, keeping its memory contiguous in the file.
+//
+// Preconditions: mm.mu is held for writing; [v.end, end) is free; v is
+// not filePages.
 func (mm *MM) extend(v *vma, end uint64) error {
 	grow := end - v.end
 	if !v.backed || !mm.mf.AllocateAt(v.off+v.length(), grow) {
@@ -253,7 +345,7 @@ func (mm *MM) extend(v *vma, end uint64) error {
 // move relocates [oldAddr, oldAddr+oldLen) to newAddr, resized to newLen.
 //
 // Preconditions: mm.mu is held for writing; the old range is in one vma.
-func (mm *MM) move(oldAddr, oldLen, newAddr, newLen uint64) (uint64, error) {
+func (mm *MM) move(ctx vfs.Blocker, oldAddr, oldLen, newAddr, newLen uint64) (uint64, error) {
 	if len(mm.vmas)+2 >= MaxMapCount {
 		return 0, linux.ENOMEM
 	}
@@ -280,12 +372,20 @@ func (mm *MM) move(oldAddr, oldLen, newAddr, newLen uint64) (uint64, error) {
 			return 0, err
 		}
 	}
-	if newLen > keep {
-		if err := mm.extend(&nv, newAddr+newLen); err != nil {
+	if newLen > keep && !nv.filePages {
+		if err := mm.extendCopy(ctx, &nv, newAddr+newLen); err != nil {
 			return 0, err
 		}
 	}
+	// insert may merge nv away: the file pages beyond it are made from
+	// a copy.
+	tmpl := nv
 	mm.insert(&nv)
+	if newLen > keep && tmpl.filePages {
+		if err := mm.mapFilePages(&tmpl, newAddr+keep, newAddr+newLen, tmpl.fileOff+keep); err != nil {
+			return 0, err
+		}
+	}
 	return newAddr, nil
 }
 
@@ -312,8 +412,9 @@ const (
 	MADV_PAGEOUT     = 21
 )
 
-// MAdvise applies advice to [addr, addr+length).
-func (mm *MM) MAdvise(addr, length uint64, advice int32) error {
+// MAdvise applies advice to [addr, addr+length). MADV_DONTNEED gives a
+// private file mapping its file's contents back (read with ctx).
+func (mm *MM) MAdvise(ctx vfs.Blocker, addr, length uint64, advice int32) error {
 	switch advice {
 	case MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED, MADV_FREE,
 		MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_HUGEPAGE,
@@ -342,12 +443,42 @@ func (mm *MM) MAdvise(addr, length uint64, advice int32) error {
 			return linux.ENOMEM
 		}
 		s, e := max(v.start, addr), min(v.end, end)
-		zero := (advice == MADV_DONTNEED || advice == MADV_FREE) && !v.shared || advice == MADV_REMOVE && v.shared
-		if advice == MADV_REMOVE && !v.shared {
-			return linux.EINVAL
-		}
-		if zero && v.backed {
-			mm.mf.Decommit(v.fileOffset(s), e-s)
+		switch advice {
+		case MADV_DONTNEED:
+			// Shared memory keeps its data; private memory goes back
+			// to what it was mapped from.
+			switch {
+			case v.shared || !v.backed:
+			case v.file != nil:
+				if err := mm.refill(ctx, v, s, e); err != nil {
+					return err
+				}
+			default:
+				mm.mf.Decommit(v.fileOffset(s), e-s)
+			}
+		case MADV_FREE:
+			// Only private anonymous memory can be freed lazily.
+			if v.file != nil {
+				return linux.EINVAL
+			}
+			if !v.shared && v.backed {
+				mm.mf.Decommit(v.fileOffset(s), e-s)
+			}
+		case MADV_REMOVE:
+			// Punches a hole in the shared memory (madvise_remove).
+			switch {
+			case !v.shared:
+				return linux.EINVAL
+			case v.noMayWrite:
+				return linux.EACCES
+			case v.file != nil && !v.filePages:
+				// The file's data is not in the memory file: the
+				// hole would have to be punched in the file itself.
+				return linux.EOPNOTSUPP
+			}
+			if v.backed {
+				mm.mf.Decommit(v.fileOffset(s), e-s)
+			}
 		}
 		cur = e
 	}
@@ -375,7 +506,7 @@ func (mm *MM) SetBrkLimit(limit uint64) {
 // the break, as Linux does (never an error).
 func (mm *MM) Brk(addr uint64) uint64 {
 	mm.mu.Lock()
-	defer mm.mu.Unlock()
+	defer mm.unlock()
 	if addr < mm.brkBase || addr-mm.brkBase > mm.brkLimit || !mm.checkRange(addr, 0) {
 		return mm.brk
 	}

@@ -402,6 +402,63 @@ func waitStatus(c *call, i int) string {
 	}
 }
 
+// openHow decodes openat2's struct open_how, whose size is argument
+// sizeArg (include/uapi/linux/openat2.h).
+func openHow(sizeArg int) argFn {
+	return func(c *call, i int) string {
+		if c.args[sizeArg] < 24 {
+			return ptrString(c.args[i])
+		}
+		b, ok := c.read(c.args[i], 24)
+		if !ok {
+			return ptrString(c.args[i])
+		}
+		return fmt.Sprintf("{flags=%s, mode=%#o, resolve=%s}",
+			openFlags.format(le64(b)), le64(b[8:]), resolveFlags.format(le64(b[16:])))
+	}
+}
+
+// fileMode prints a mode_t with its file type (mknod).
+func fileMode(c *call, i int) string {
+	mode := uint32(c.args[i])
+	if mode&sIFMT == 0 {
+		return fmt.Sprintf("%#o", mode)
+	}
+	return fmt.Sprintf("%s|%#o", fileType.format(uint64(mode&sIFMT)), mode&^sIFMT)
+}
+
+// timevalPair decodes struct timeval[2] (utimes, futimesat).
+func timevalPair(c *call, i int) string {
+	if c.args[i] == 0 {
+		return "NULL"
+	}
+	b, ok := c.read(c.args[i], 32)
+	if !ok {
+		return ptrString(c.args[i])
+	}
+	return fmt.Sprintf("[{sec=%d, usec=%d}, {sec=%d, usec=%d}]",
+		int64(le64(b)), int64(le64(b[8:])), int64(le64(b[16:])), int64(le64(b[24:])))
+}
+
+// utimens decodes utimensat's struct timespec[2], naming UTIME_NOW and
+// UTIME_OMIT.
+func utimens(c *call, i int) string {
+	if c.args[i] == 0 {
+		return "NULL"
+	}
+	b, ok := c.read(c.args[i], 32)
+	if !ok {
+		return ptrString(c.args[i])
+	}
+	ts := func(sec, nsec uint64) string {
+		if nsec == linux.UTIME_NOW || nsec == linux.UTIME_OMIT {
+			return fmt.Sprintf("{sec=%d, nsec=%s}", int64(sec), utimeNsec.format(nsec))
+		}
+		return fmt.Sprintf("{sec=%d, nsec=%d}", int64(sec), int64(nsec))
+	}
+	return "[" + ts(le64(b), le64(b[8:])) + ", " + ts(le64(b[16:]), le64(b[24:])) + "]"
+}
+
 // Arrays.
 
 // iovecs prints the iovec array at argument i with count argument

@@ -155,6 +155,41 @@ func TestFormat(t *testing.T) {
 			want: `[  12] newfstatat(AT_FDCWD, "", {mode=S_IFCHR|0666, size=0, rdev=makedev(0x1, 0x3)}, AT_EMPTY_PATH) = 0 (8.1µs)`,
 		},
 		{
+			name: "openat2",
+			nr:   linux.SYS_OPENAT2, args: args(3, a1, a2, 24), mem: newMem().str(a1, "f").u64s(a2, 0x42, 0o600, 0x18), ret: 4,
+			want: `[  12] openat2(3, "f", {flags=O_RDWR|O_CREAT, mode=0600, resolve=RESOLVE_BENEATH|RESOLVE_IN_ROOT}, 24) = 4 (8.1µs)`,
+		},
+		{
+			name: "openat2 small struct",
+			nr:   linux.SYS_OPENAT2, args: args(3, a1, a2, 8), mem: newMem().str(a1, "f"), ret: neg(-22), err: linux.EINVAL,
+			want: `[  12] openat2(3, "f", 0x10200, 8) = -1 EINVAL (8.1µs)`,
+		},
+		{
+			name: "utimensat",
+			nr:   linux.SYS_UTIMENSAT, args: args(neg(-100), a1, a2, 0x100), mem: newMem().str(a1, "f").u64s(a2, 5, 1<<30-1, 7, 9),
+			want: `[  12] utimensat(AT_FDCWD, "f", [{sec=5, nsec=UTIME_NOW}, {sec=7, nsec=9}], AT_SYMLINK_NOFOLLOW) = 0 (8.1µs)`,
+		},
+		{
+			name: "mknodat fifo",
+			nr:   linux.SYS_MKNODAT, args: args(neg(-100), a1, 0o010644, 0), mem: newMem().str(a1, "p"),
+			want: `[  12] mknodat(AT_FDCWD, "p", S_IFIFO|0644, 0x0) = 0 (8.1µs)`,
+		},
+		{
+			name: "setxattr",
+			nr:   linux.SYS_SETXATTR, args: args(a1, a2, a3, 2, 1), mem: newMem().str(a1, "/f").str(a2, "user.k").str(a3, "v1"),
+			want: `[  12] setxattr("/f", "user.k", "v1", 2, XATTR_CREATE) = 0 (8.1µs)`,
+		},
+		{
+			name: "renameat2",
+			nr:   linux.SYS_RENAMEAT2, args: args(neg(-100), a1, neg(-100), a2, 2), mem: newMem().str(a1, "a").str(a2, "b"),
+			want: `[  12] renameat2(AT_FDCWD, "a", AT_FDCWD, "b", RENAME_EXCHANGE) = 0 (8.1µs)`,
+		},
+		{
+			name: "fallocate",
+			nr:   linux.SYS_FALLOCATE, args: args(3, 3, 0, 4096), mem: newMem(),
+			want: `[  12] fallocate(3, FALLOC_FL_KEEP_SIZE|FALLOC_FL_PUNCH_HOLE, 0, 4096) = 0 (8.1µs)`,
+		},
+		{
 			name: "mmap",
 			nr:   linux.SYS_MMAP, args: args(0, 4096, 3, 0x22, neg(-1), 0), mem: newMem(), ret: 0x7f0000000000,
 			want: `[  12] mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0x0) = 0x7f0000000000 (8.1µs)`,

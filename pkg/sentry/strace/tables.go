@@ -497,6 +497,48 @@ var faccessatFlags = &flagTable{flags: []named{
 	{0x1000, "AT_EMPTY_PATH"},
 }}
 
+// renameat2's flags, defined in include/uapi/linux/fs.h.
+var renameFlags = &flagTable{flags: []named{
+	{1, "RENAME_NOREPLACE"},
+	{2, "RENAME_EXCHANGE"},
+	{4, "RENAME_WHITEOUT"},
+}}
+
+// openat2's resolve flags, defined in include/uapi/linux/openat2.h.
+var resolveFlags = &flagTable{flags: []named{
+	{0x01, "RESOLVE_NO_XDEV"},
+	{0x02, "RESOLVE_NO_MAGICLINKS"},
+	{0x04, "RESOLVE_NO_SYMLINKS"},
+	{0x08, "RESOLVE_BENEATH"},
+	{0x10, "RESOLVE_IN_ROOT"},
+	{0x20, "RESOLVE_CACHED"},
+}}
+
+// setxattr flags, defined in include/uapi/linux/xattr.h.
+var xattrFlags = &flagTable{flags: []named{
+	{1, "XATTR_CREATE"},
+	{2, "XATTR_REPLACE"},
+}}
+
+// fallocate modes, defined in include/uapi/linux/falloc.h.
+var fallocMode = &flagTable{flags: []named{
+	{0x01, "FALLOC_FL_KEEP_SIZE"},
+	{0x02, "FALLOC_FL_PUNCH_HOLE"},
+	{0x04, "FALLOC_FL_NO_HIDE_STALE"},
+	{0x08, "FALLOC_FL_COLLAPSE_RANGE"},
+	{0x10, "FALLOC_FL_ZERO_RANGE"},
+	{0x20, "FALLOC_FL_INSERT_RANGE"},
+	{0x40, "FALLOC_FL_UNSHARE_RANGE"},
+	{0x80, "FALLOC_FL_WRITE_ZEROES"},
+}}
+
+// utimensat's special nanosecond values, defined in
+// include/uapi/linux/stat.h.
+var utimeNsec = &enumTable{vals: []named{
+	{linux.UTIME_NOW, "UTIME_NOW"},
+	{linux.UTIME_OMIT, "UTIME_OMIT"},
+}}
+
 // ioctl requests, defined in include/uapi/asm-generic/ioctls.h.
 var ioctlRequest = &enumTable{vals: []named{
 	{0x5401, "TCGETS"},
@@ -569,6 +611,7 @@ var (
 		"fcntlCmd":       fcntlCmd,
 		"ioctlRequest":   ioctlRequest,
 		"fileType":       fileType,
+		"utimeNsec":      utimeNsec,
 	}
 	flagTables = map[string]*flagTable{
 		"openFlags":      openFlags,
@@ -591,5 +634,9 @@ var (
 		"faccessatFlags": faccessatFlags,
 		"pollEvents":     pollEvents,
 		"getrandomFlags": getrandomFlags,
+		"renameFlags":    renameFlags,
+		"resolveFlags":   resolveFlags,
+		"xattrFlags":     xattrFlags,
+		"fallocMode":     fallocMode,
 	}
 )

@@ -115,6 +115,18 @@ var hostValues = map[string]uint64{
 
 	"S_IFSOCK": unix.S_IFSOCK, "S_IFLNK": unix.S_IFLNK, "S_IFREG": unix.S_IFREG, "S_IFBLK": unix.S_IFBLK,
 	"S_IFDIR": unix.S_IFDIR, "S_IFCHR": unix.S_IFCHR, "S_IFIFO": unix.S_IFIFO,
+
+	"RENAME_NOREPLACE": unix.RENAME_NOREPLACE, "RENAME_EXCHANGE": unix.RENAME_EXCHANGE,
+	"RENAME_WHITEOUT": unix.RENAME_WHITEOUT,
+	"RESOLVE_NO_XDEV": unix.RESOLVE_NO_XDEV, "RESOLVE_NO_MAGICLINKS": unix.RESOLVE_NO_MAGICLINKS,
+	"RESOLVE_NO_SYMLINKS": unix.RESOLVE_NO_SYMLINKS, "RESOLVE_BENEATH": unix.RESOLVE_BENEATH,
+	"RESOLVE_IN_ROOT": unix.RESOLVE_IN_ROOT,
+	"XATTR_CREATE":    unix.XATTR_CREATE, "XATTR_REPLACE": unix.XATTR_REPLACE,
+	"FALLOC_FL_KEEP_SIZE": unix.FALLOC_FL_KEEP_SIZE, "FALLOC_FL_PUNCH_HOLE": unix.FALLOC_FL_PUNCH_HOLE,
+	"FALLOC_FL_NO_HIDE_STALE": unix.FALLOC_FL_NO_HIDE_STALE, "FALLOC_FL_COLLAPSE_RANGE": unix.FALLOC_FL_COLLAPSE_RANGE,
+	"FALLOC_FL_ZERO_RANGE": unix.FALLOC_FL_ZERO_RANGE, "FALLOC_FL_INSERT_RANGE": unix.FALLOC_FL_INSERT_RANGE,
+	"FALLOC_FL_UNSHARE_RANGE": unix.FALLOC_FL_UNSHARE_RANGE, "FALLOC_FL_WRITE_ZEROES": unix.FALLOC_FL_WRITE_ZEROES,
+	"UTIME_NOW": unix.UTIME_NOW, "UTIME_OMIT": unix.UTIME_OMIT,
 }
 
 // guestOnly are names x/sys lacks (or gives a different, libc value), with
@@ -134,6 +146,7 @@ var guestOnly = map[string]string{
 	"FIONCLEX":          "include/uapi/asm-generic/ioctls.h",
 	"FIOCLEX":           "include/uapi/asm-generic/ioctls.h",
 	"FIOASYNC":          "include/uapi/asm-generic/ioctls.h",
+	"RESOLVE_CACHED":    "include/uapi/linux/openat2.h",
 }
 
 // fromABI are names whose values come from pkg/abi/linux constants.

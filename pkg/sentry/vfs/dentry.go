@@ -52,6 +52,17 @@ type VirtualDentry struct {
 // Ok reports whether vd is set.
 func (vd VirtualDentry) Ok() bool { return vd.Dentry != nil }
 
+// NewDeadDentry returns a dentry for inode that is called name under
+// parent but is not one of parent's children and is dead from the start:
+// the location of a file that never had a name in a directory
+// (memfd_create(2)'s "memfd:NAME"), which PathName shows as "/NAME
+// (deleted)". name may contain any byte but NUL.
+func NewDeadDentry(parent *Dentry, name string, inode Inode) *Dentry {
+	d := &Dentry{fs: parent.fs, inode: inode, parent: parent, name: name}
+	d.dead.Store(true)
+	return d
+}
+
 // cachedChild returns the cached child of d called name, or nil.
 func (d *Dentry) cachedChild(name string) *Dentry {
 	d.dirMu.RLock()

@@ -230,17 +230,12 @@ func (f *DirFile) fill(ctx Context) error {
 	if err != nil {
 		return err
 	}
+	// ".." is the parent in the file system; a file system's root is its
+	// own parent, even where it is mounted (dir_emit_dots).
 	parentIno := self.Ino
 	v := f.vd.Mount.vfs
 	v.renameMu.RLock()
 	parent := d.parent
-	if d == f.vd.Mount.root {
-		v.mountMu.RLock()
-		if f.vd.Mount.parent != nil {
-			parent = f.vd.Mount.point
-		}
-		v.mountMu.RUnlock()
-	}
 	v.renameMu.RUnlock()
 	if parent != nil {
 		if pst, err := parent.inode.Stat(); err == nil {

@@ -132,11 +132,13 @@ func (v *VirtualFilesystem) OpenDentry(ctx Context, vd VirtualDentry, flags uint
 		}
 		return NewOpathFile(vd, flags), nil
 	}
-	if IsSymlink(st.Mode) {
-		return nil, linux.ELOOP
-	}
+	// O_DIRECTORY is checked before the unfollowed-symlink ELOOP, as
+	// Linux's do_open checks it before may_open.
 	if flags&linux.O_DIRECTORY != 0 && !IsDir(st.Mode) {
 		return nil, linux.ENOTDIR
+	}
+	if IsSymlink(st.Mode) {
+		return nil, linux.ELOOP
 	}
 	acc := flags & linux.O_ACCMODE
 	writable := acc == linux.O_WRONLY || acc == linux.O_RDWR
@@ -234,6 +236,21 @@ func (v *VirtualFilesystem) LinkAt(ctx Context, oldPop, newPop *PathOperation) e
 	if err != nil {
 		return err
 	}
+	return v.linkLocked(ctx, old, newPop)
+}
+
+// LinkDentry makes newPop a hard link to the file at old (linkat(2) with
+// AT_EMPTY_PATH: the file of an FD; the caller checks CAP_DAC_READ_SEARCH).
+func (v *VirtualFilesystem) LinkDentry(ctx Context, old VirtualDentry, newPop *PathOperation) error {
+	v.renameMu.RLock()
+	defer v.renameMu.RUnlock()
+	return v.linkLocked(ctx, old, newPop)
+}
+
+// linkLocked is LinkAt once the old file is found.
+//
+// Preconditions: v.renameMu is held.
+func (v *VirtualFilesystem) linkLocked(ctx Context, old VirtualDentry, newPop *PathOperation) error {
 	pr, err := v.resolveParentLocked(ctx, newPop)
 	if err != nil {
 		return err
@@ -249,11 +266,11 @@ func (v *VirtualFilesystem) LinkAt(ctx Context, oldPop, newPop *PathOperation) e
 	if pr.trailingSlash {
 		return linux.ENOENT
 	}
-	if old.Mount != pr.parent.Mount {
-		return linux.EXDEV
-	}
 	if pr.parent.Mount.ReadOnly() {
 		return linux.EROFS
+	}
+	if old.Mount != pr.parent.Mount {
+		return linux.EXDEV
 	}
 	creds := ctx.Credentials()
 	if err := mayCreate(creds, pr.parent.Dentry); err != nil {
@@ -317,16 +334,28 @@ func (v *VirtualFilesystem) removeAt(ctx Context, pop *PathOperation, dir bool) 
 		}
 		return linux.EISDIR
 	}
+	// Linux's order: EROFS before the name is looked up; "name/" is
+	// judged by the type of name alone; permission (and the sticky bit)
+	// before the type of the victim; a mount point last.
+	if pr.parent.Mount.ReadOnly() {
+		return linux.EROFS
+	}
 	vd, err := pr.r.lookup(pr.name)
 	if err != nil {
 		return err
 	}
-	if vd.Mount != pr.parent.Mount || vd.Dentry.mounts.Load() != 0 {
-		// A mount point.
-		return linux.EBUSY
-	}
 	st, err := vd.Dentry.inode.Stat()
 	if err != nil {
+		return err
+	}
+	if !dir && pr.trailingSlash {
+		// "file/" and "link/" (never followed by unlink) are ENOTDIR.
+		if IsDir(st.Mode) {
+			return linux.EISDIR
+		}
+		return linux.ENOTDIR
+	}
+	if err := mayDelete(ctx.Credentials(), pr.parent.Dentry, vd.Dentry); err != nil {
 		return err
 	}
 	if dir && !IsDir(st.Mode) {
@@ -335,20 +364,11 @@ func (v *VirtualFilesystem) removeAt(ctx Context, pop *PathOperation, dir bool) 
 	if !dir && IsDir(st.Mode) {
 		return linux.EISDIR
 	}
-	if !dir && pr.trailingSlash {
-		if IsSymlink(st.Mode) {
-			// "link/": the walk followed it; unlink never removes the target.
-			return linux.ENOTDIR
-		}
-		return linux.ENOTDIR
-	}
-	if pr.parent.Mount.ReadOnly() {
-		return linux.EROFS
-	}
-	if err := mayDelete(ctx.Credentials(), pr.parent.Dentry, vd.Dentry); err != nil {
-		return err
-	}
 	if dir && vd == pop.Root {
+		return linux.EBUSY
+	}
+	if vd.Mount != pr.parent.Mount || vd.Dentry.mounts.Load() != 0 {
+		// A mount point.
 		return linux.EBUSY
 	}
 	d := pr.parent.Dentry
@@ -396,10 +416,16 @@ func (v *VirtualFilesystem) RenameAt(ctx Context, oldPop, newPop *PathOperation,
 		npr.name == "" || npr.name == "." || npr.name == ".." {
 		return linux.EBUSY
 	}
+	// The checks come in Linux's order (do_renameat2, vfs_rename,
+	// may_delete): mounts, the two lookups, the flags, trailing slashes,
+	// ancestry, then permission before the victim's type.
 	if opr.parent.Mount != npr.parent.Mount {
 		return linux.EXDEV
 	}
 	mnt := opr.parent.Mount
+	if mnt.ReadOnly() {
+		return linux.EROFS
+	}
 	oldVD, err := opr.r.lookup(opr.name)
 	if err != nil {
 		return err
@@ -417,16 +443,11 @@ func (v *VirtualFilesystem) RenameAt(ctx Context, oldPop, newPop *PathOperation,
 	if err != nil && err != linux.ENOENT {
 		return err
 	}
-	if !exists && flags&linux.RENAME_EXCHANGE != 0 {
-		return linux.ENOENT
-	}
 	if exists && flags&linux.RENAME_NOREPLACE != 0 {
 		return linux.EEXIST
 	}
-	if (opr.trailingSlash || npr.trailingSlash) && !oldIsDir {
-		return linux.ENOTDIR
-	}
 	var nst linux.Statx
+	newIsDir := false
 	if exists {
 		if newVD.Mount != mnt || newVD.Dentry.mounts.Load() != 0 {
 			return linux.EBUSY
@@ -434,21 +455,19 @@ func (v *VirtualFilesystem) RenameAt(ctx Context, oldPop, newPop *PathOperation,
 		if nst, err = newVD.Dentry.inode.Stat(); err != nil {
 			return err
 		}
-		newIsDir := IsDir(nst.Mode)
-		if flags&linux.RENAME_EXCHANGE == 0 {
-			if oldIsDir && !newIsDir {
-				return linux.ENOTDIR
-			}
-			if !oldIsDir && newIsDir {
-				return linux.EISDIR
-			}
-		} else if npr.trailingSlash && !newIsDir {
+		newIsDir = IsDir(nst.Mode)
+	}
+	exchange := flags&linux.RENAME_EXCHANGE != 0
+	if exchange {
+		if !exists {
+			return linux.ENOENT
+		}
+		if !newIsDir && npr.trailingSlash {
 			return linux.ENOTDIR
 		}
-		if newVD.Dentry == oldVD.Dentry || (ost.Ino == nst.Ino && oldVD.Dentry.fs == newVD.Dentry.fs) {
-			// Two names of one file: nothing to do (rename(2)).
-			return nil
-		}
+	}
+	if !oldIsDir && (opr.trailingSlash || (!exchange && npr.trailingSlash)) {
+		return linux.ENOTDIR
 	}
 	// A directory cannot move under itself, nor can anything be moved
 	// over an ancestor of the source.
@@ -456,13 +475,14 @@ func (v *VirtualFilesystem) RenameAt(ctx Context, oldPop, newPop *PathOperation,
 		return linux.EINVAL
 	}
 	if exists && isAncestor(newVD.Dentry, opr.parent.Dentry) {
-		if flags&linux.RENAME_EXCHANGE != 0 {
+		if exchange {
 			return linux.EINVAL
 		}
 		return linux.ENOTEMPTY
 	}
-	if mnt.ReadOnly() {
-		return linux.EROFS
+	if exists && (newVD.Dentry == oldVD.Dentry || (ost.Ino == nst.Ino && oldVD.Dentry.fs == newVD.Dentry.fs)) {
+		// Two names of one file: nothing to do (rename(2)).
+		return nil
 	}
 	creds := ctx.Credentials()
 	if err := mayDelete(creds, opr.parent.Dentry, oldVD.Dentry); err != nil {
@@ -471,6 +491,14 @@ func (v *VirtualFilesystem) RenameAt(ctx Context, oldPop, newPop *PathOperation,
 	if exists {
 		if err := mayDelete(creds, npr.parent.Dentry, newVD.Dentry); err != nil {
 			return err
+		}
+		if !exchange {
+			if oldIsDir && !newIsDir {
+				return linux.ENOTDIR
+			}
+			if !oldIsDir && newIsDir {
+				return linux.EISDIR
+			}
 		}
 	} else if err := mayCreate(creds, npr.parent.Dentry); err != nil {
 		return err
@@ -483,7 +511,7 @@ func (v *VirtualFilesystem) RenameAt(ctx Context, oldPop, newPop *PathOperation,
 				return err
 			}
 		}
-		if exists && flags&linux.RENAME_EXCHANGE != 0 && IsDir(nst.Mode) {
+		if exchange && newIsDir {
 			if err := MayAccess(creds, &nst, MayWrite); err != nil {
 				return err
 			}
@@ -698,10 +726,13 @@ func (v *VirtualFilesystem) StatFS(ctx Context, vd VirtualDentry) (linux.Statfs,
 // xattrCheck applies xattr_permission.
 func xattrCheck(ctx Context, vd VirtualDentry, name string, write bool) (XattrInode, error) {
 	if name == "" || len(name) > linux.XATTR_NAME_MAX {
-		if name == "" {
-			return nil, linux.ERANGE
-		}
 		return nil, linux.ERANGE
+	}
+	for _, ns := range []string{"user.", "trusted.", "security.", "system."} {
+		if name == ns {
+			// A namespace prefix without a name (xattr_resolve_name).
+			return nil, linux.EINVAL
+		}
 	}
 	xi, ok := vd.Dentry.inode.(XattrInode)
 	if !ok {

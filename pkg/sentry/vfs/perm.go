@@ -144,6 +144,22 @@ func checkSetStat(creds *auth.Credentials, st *linux.Statx, opts *SetStatOptions
 			}
 		}
 	}
+	if opts.Mask&linux.STATX_SIZE != 0 && !IsDir(st.Mode) && !creds.HasCapability(linux.CAP_FSETID) {
+		// Truncation clears set-user-ID, and set-group-ID if
+		// group-executable, like a write (dentry_needs_remove_privs).
+		mode := uint32(st.Mode)
+		if opts.Mask&linux.STATX_MODE != 0 {
+			mode = opts.Mode
+		}
+		newMode := mode &^ linux.S_ISUID
+		if mode&linux.S_IXGRP != 0 {
+			newMode &^= linux.S_ISGID
+		}
+		if newMode&07777 != mode&07777 {
+			opts.Mask |= linux.STATX_MODE
+			opts.Mode = newMode & 07777
+		}
+	}
 	if opts.Mask&(linux.STATX_ATIME|linux.STATX_MTIME) != 0 {
 		explicit := (opts.Mask&linux.STATX_ATIME != 0 && opts.Atime.Nsec != linux.UTIME_NOW && opts.Atime.Nsec != linux.UTIME_OMIT) ||
 			(opts.Mask&linux.STATX_MTIME != 0 && opts.Mtime.Nsec != linux.UTIME_NOW && opts.Mtime.Nsec != linux.UTIME_OMIT)

@@ -66,6 +66,10 @@ func (r *resolver) push(path string, final bool) error {
 		if r.beneath.Ok() {
 			return linux.EXDEV
 		}
+		if r.flags&linux.RESOLVE_NO_XDEV != 0 && r.cur.Mount != r.root.Mount {
+			// Jumping to the root crosses a mount (nd_jump_root).
+			return linux.EXDEV
+		}
 		r.cur = r.root
 	}
 	if final {
@@ -109,11 +113,13 @@ func (r *resolver) checkSearch() error {
 // stepDotDot moves cur to its parent, never above root (or beneath).
 func (r *resolver) stepDotDot() error {
 	for {
-		if r.cur == r.root {
-			return nil
-		}
+		// ".." at the RESOLVE_BENEATH directory fails even when it is
+		// also the root.
 		if r.beneath.Ok() && r.cur == r.beneath {
 			return linux.EXDEV
+		}
+		if r.cur == r.root {
+			return nil
 		}
 		if r.cur.Dentry == r.cur.Mount.root {
 			r.v.mountMu.RLock()

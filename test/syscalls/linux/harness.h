@@ -11,7 +11,9 @@
  * this phase. Before each test the harness resets the signal state (handlers
  * back to SIG_DFL, nothing blocked or pending, no alternate stack), so a test
  * may install handlers freely but must undo any other process-wide change it
- * makes (rlimits, O_NONBLOCK on stdout, extra FDs, brk).
+ * makes (rlimits, O_NONBLOCK on stdout, extra FDs, brk) or have the harness
+ * undo it (the file-system helpers at the end: temporary directories, cwd,
+ * umask, effective ids, harness_defer).
  *
  * Rules:
  *  - EXPECT_* records a failure and continues; ASSERT_* records it and ends
@@ -272,5 +274,67 @@ struct harness_kernel_sigaction {
 
 /* The kernel sigset_t is 8 bytes on x86-64. */
 #define HARNESS_KERNEL_SIGSET_SIZE 8
+
+/*
+ * ---- file-system helpers ----
+ *
+ * Everything below is undone by the harness after the test ends, also when it
+ * ended by an ASSERT or a SKIP, in this order: the effective uid and gid are
+ * restored, deferred functions run (the last registered first), temporary
+ * directories are removed with everything in them, and the strings returned
+ * by harness_path and harness_strf are freed. A failure while cleaning up
+ * fails the test. Call these from the test's own thread.
+ */
+
+/*
+ * A fresh directory (mode 0700) made with mkdtemp under /tmp for the current
+ * test, created on the first call. /tmp is a tmpfs in the sandbox and often
+ * an ordinary disk file system natively: tests that need tmpfs semantics use
+ * harness_shmdir instead.
+ */
+const char *harness_tmpdir(void);
+/* harness_tmpdir() "/" name; name "" gives the directory itself. */
+char *harness_path(const char *name);
+/* The same two under /dev/shm, a tmpfs both natively and in the sandbox. */
+const char *harness_shmdir(void);
+char *harness_shm_path(const char *name);
+/* A printf-formatted string, freed by the harness after the test. */
+char *harness_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Runs fn(arg) after the current test (at most 64 per test). */
+void harness_defer(void (*fn)(void *), void *arg);
+
+/* chdir(path) (ASSERTed); the working directory is restored after the test. */
+void harness_chdir(const char *path);
+/* umask(mask), returning the old mask; the mask is restored after the test. */
+mode_t harness_umask(mode_t mask);
+
+/*
+ * Sets the calling thread's effective gid, then uid, with the raw
+ * setresgid/setresuid syscalls (real and saved ids unchanged; only this
+ * thread is affected), ASSERTing success. The effective ids the test started
+ * with are restored after the test; harness_restore_eids restores them
+ * earlier (it does nothing if they were not changed).
+ */
+void harness_set_eids(uid_t euid, gid_t egid);
+void harness_restore_eids(void);
+
+/*
+ * The raw open syscall (mode is read only with O_CREAT or O_TMPFILE, as for
+ * open(2)); ASSERTs that it succeeded, naming the path and errno if not.
+ */
+int harness_open(const char *path, int flags, ...);
+
+/*
+ * Creates path (O_CREAT | O_EXCL, mode) holding len bytes of data; ASSERTs
+ * that everything worked.
+ */
+void harness_write_file(const char *path, const void *data, size_t len,
+			mode_t mode);
+/*
+ * Reads up to cap - 1 bytes of path into buf and NUL-terminates it; returns
+ * the length read. ASSERTs that open and read worked.
+ */
+size_t harness_read_file(const char *path, char *buf, size_t cap);
 
 #endif /* BULWARK_TEST_SYSCALLS_HARNESS_H */

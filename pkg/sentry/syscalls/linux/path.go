@@ -31,8 +31,14 @@ func fileAt(t *kernel.Task, dirfd int32) (vfs.PathFile, error) {
 
 // pathOp builds the PathOperation of an *at system call: path relative
 // to dirfd (AT_FDCWD: the working directory), following a final symlink
-// if follow. dirfd is not looked at for an absolute path, as in Linux.
+// if follow. dirfd is not looked at for an absolute path, as in Linux;
+// an empty path is ENOENT.
 func pathOp(t *kernel.Task, dirfd int32, path string, follow bool) (*vfs.PathOperation, error) {
+	if path == "" {
+		// getname refuses an empty name before dirfd is looked at;
+		// AT_EMPTY_PATH callers handle "" before coming here.
+		return nil, linux.ENOENT
+	}
 	fc := t.FSContext()
 	pop := &vfs.PathOperation{Root: fc.Root(), Path: path, FollowFinal: follow}
 	switch {
@@ -47,14 +53,12 @@ func pathOp(t *kernel.Task, dirfd int32, path string, follow bool) (*vfs.PathOpe
 		}
 		pop.Start = f.VirtualDentry()
 		f.DecRef()
-		if path != "" {
-			st, err := pop.Start.Dentry.Inode().Stat()
-			if err != nil {
-				return nil, err
-			}
-			if !vfs.IsDir(st.Mode) {
-				return nil, linux.ENOTDIR
-			}
+		st, err := pop.Start.Dentry.Inode().Stat()
+		if err != nil {
+			return nil, err
+		}
+		if !vfs.IsDir(st.Mode) {
+			return nil, linux.ENOTDIR
 		}
 	}
 	return pop, nil

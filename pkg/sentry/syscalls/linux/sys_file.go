@@ -29,7 +29,6 @@ var fileSyscalls = map[uintptr]kernel.Syscall{
 	linux.SYS_PWRITEV2:    partial(pwritev2, rwv2Note),
 	linux.SYS_LSEEK:       full(lseek),
 	linux.SYS_FSTAT:       full(fstat),
-	linux.SYS_NEWFSTATAT:  partial(newfstatat, "only AT_EMPTY_PATH on an open file until the file system lands"),
 	linux.SYS_IOCTL:       partial(ioctl, "terminal job control answers for the sandbox's single process group"),
 	linux.SYS_FCNTL:       partial(fcntl, fcntlNote),
 	linux.SYS_DUP:         full(dup),
@@ -405,28 +404,6 @@ func fstat(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		return 0, err
 	}
 	return 0, copyOutStruct(t, a[1], &st)
-}
-
-func newfstatat(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
-	fd, pathAddr, statAddr, flags := int32(a[0]), a[1], a[2], a[3]
-	if flags&^(linux.AT_SYMLINK_NOFOLLOW|linux.AT_NO_AUTOMOUNT|linux.AT_EMPTY_PATH) != 0 {
-		return 0, linux.EINVAL
-	}
-	path, err := usermem.CopyInString(t, pathAddr, linux.PATH_MAX-1)
-	if err != nil {
-		return 0, err
-	}
-	if path != "" {
-		// Paths need the file system.
-		return 0, linux.ENOSYS
-	}
-	if flags&linux.AT_EMPTY_PATH == 0 {
-		return 0, linux.ENOENT
-	}
-	if fd == linux.AT_FDCWD {
-		return 0, linux.ENOSYS
-	}
-	return fstat(t, kernel.SyscallArgs{uint64(fd), statAddr})
 }
 
 // ttyFile is implemented by files that can say whether they are

@@ -21,21 +21,12 @@ const (
 	UTSDomainname = "(none)"
 )
 
-const credsNote = "credentials are fixed: the sandbox runs as root until credentials come with the process issue"
-
 // miscSyscalls are identity, uname, randomness, rlimits and scheduling.
 var miscSyscalls = map[uintptr]kernel.Syscall{
 	linux.SYS_UNAME:                  full(uname),
 	linux.SYS_GETPID:                 full(getpid),
 	linux.SYS_GETTID:                 full(gettid),
 	linux.SYS_GETPPID:                partial(getppid, "0: the sandbox's first process has its parent outside the sandbox"),
-	linux.SYS_GETUID:                 partial(getID, credsNote),
-	linux.SYS_GETEUID:                partial(getID, credsNote),
-	linux.SYS_GETGID:                 partial(getID, credsNote),
-	linux.SYS_GETEGID:                partial(getID, credsNote),
-	linux.SYS_GETRESUID:              partial(getresID, credsNote),
-	linux.SYS_GETRESGID:              partial(getresID, credsNote),
-	linux.SYS_GETGROUPS:              partial(getgroups, credsNote),
 	linux.SYS_GETPGRP:                partial(getpgrp, "the first process leads its own session and process group"),
 	linux.SYS_GETPGID:                partial(getpgid, "the first process leads its own session and process group"),
 	linux.SYS_GETSID:                 partial(getsid, "the first process leads its own session and process group"),
@@ -83,27 +74,6 @@ func gettid(t *kernel.Task, _ kernel.SyscallArgs) (uint64, error) {
 }
 
 func getppid(*kernel.Task, kernel.SyscallArgs) (uint64, error) { return 0, nil }
-
-// getID serves getuid, geteuid, getgid and getegid: root.
-func getID(*kernel.Task, kernel.SyscallArgs) (uint64, error) { return 0, nil }
-
-// getresID serves getresuid and getresgid, writing the three ids in
-// order and stopping at the first fault, as Linux's put_user chain does.
-func getresID(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
-	for _, addr := range a[:3] {
-		if err := usermem.CopyOutUint32(t, addr, 0); err != nil {
-			return 0, linux.EFAULT
-		}
-	}
-	return 0, nil
-}
-
-func getgroups(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
-	if int32(a[0]) < 0 {
-		return 0, linux.EINVAL
-	}
-	return 0, nil
-}
 
 // processTarget finds the task a pid argument names (0: the caller).
 func processTarget(t *kernel.Task, pid int32) (*kernel.Task, error) {

@@ -5,11 +5,12 @@ import (
 	"bulwark.dev/bulwark/pkg/sentry/kernel"
 	"bulwark.dev/bulwark/pkg/sentry/mm"
 	"bulwark.dev/bulwark/pkg/sentry/platform"
+	"bulwark.dev/bulwark/pkg/sentry/vfs"
 	"bulwark.dev/bulwark/pkg/usermem"
 )
 
 var mmSyscalls = map[uintptr]kernel.Syscall{
-	linux.SYS_MMAP:     partial(mmap, "anonymous mappings only; files give ENODEV until the file system lands"),
+	linux.SYS_MMAP:     partial(mmap, "private and copied file mappings are filled when made: later changes of the file are not seen, and pages past the end of file read as zeros instead of SIGBUS"),
 	linux.SYS_MUNMAP:   full(munmap),
 	linux.SYS_MPROTECT: full(mprotect),
 	linux.SYS_MREMAP:   partial(mremap, "MREMAP_DONTUNMAP is EINVAL"),
@@ -67,40 +68,27 @@ func mmap(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		return 0, linux.EINVAL
 	}
 	anon := flags&mapAnonymous != 0
+	var file vfs.FileDescription
 	if !anon {
 		f, _, err := t.FDTable().Get(fd)
 		if err != nil {
 			return 0, err
 		}
-		f.DecRef()
+		defer f.DecRef()
+		if f.StatusFlags()&linux.O_PATH != 0 {
+			return 0, linux.EBADF
+		}
+		if flags&mapHugeTLB != 0 {
+			// Only hugetlbfs files take MAP_HUGETLB, and there is no
+			// hugetlbfs.
+			return 0, linux.EINVAL
+		}
+		file = f
 	}
 	if length == 0 {
 		return 0, linux.EINVAL
 	}
-	switch flags & mapType {
-	case mapShared, mapPrivate:
-	case mapSharedValidate:
-		if anon {
-			// Anonymous mappings know only MAP_SHARED and MAP_PRIVATE.
-			return 0, linux.EINVAL
-		}
-		if flags&^(legacyMapMask|mapSync|mapFixedNoReplace) != 0 {
-			return 0, linux.EOPNOTSUPP
-		}
-	default:
-		return 0, linux.EINVAL
-	}
-	if !anon {
-		// Host files cannot be mapped into the sandbox until files are
-		// served by the gofer.
-		return 0, linux.ENODEV
-	}
-	if flags&mapHugeTLB != 0 {
-		// There is no hugetlbfs: Linux fails the same way when no huge
-		// pages are reserved.
-		return 0, linux.ENOMEM
-	}
-	return t.MM().MMap(mm.MMapOpts{
+	opts := mm.MMapOpts{
 		Addr:      addr,
 		Length:    length,
 		Prot:      toProt(prot),
@@ -108,7 +96,90 @@ func mmap(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		Fixed:     flags&mapFixed != 0,
 		NoReplace: flags&mapFixedNoReplace != 0 && flags&mapFixed == 0,
 		GrowsDown: flags&mapGrowsDown != 0,
-	})
+	}
+	if anon {
+		switch flags & mapType {
+		case mapShared:
+			if opts.GrowsDown {
+				return 0, linux.EINVAL
+			}
+		case mapPrivate:
+		default:
+			// Anonymous mappings know only MAP_SHARED and
+			// MAP_PRIVATE.
+			return 0, linux.EINVAL
+		}
+		if flags&mapHugeTLB != 0 {
+			// There is no hugetlbfs: Linux fails the same way when no
+			// huge pages are reserved.
+			return 0, linux.ENOMEM
+		}
+		return t.MM().MMap(opts)
+	}
+	if err := fileMMapOpts(t, file, flags, prot, off, &opts); err != nil {
+		return 0, err
+	}
+	return t.MM().MMap(opts)
+}
+
+// maxFileSize is MAX_LFS_FILESIZE, the largest offset of any file.
+const maxFileSize = 1<<63 - 1
+
+// fileMMapOpts checks a mapping of file as Linux's do_mmap does, in its
+// order, and completes opts.
+func fileMMapOpts(t *kernel.Task, file vfs.FileDescription, flags, prot, off uint64, opts *mm.MMapOpts) error {
+	length, ok := usermem.PageRoundUp(opts.Length)
+	if !ok {
+		return linux.ENOMEM
+	}
+	// file_mmap_ok: the mapped range must lie within the largest file.
+	if length > maxFileSize || off/usermem.PageSize > (maxFileSize-length)/usermem.PageSize {
+		return linux.EOVERFLOW
+	}
+	acc := file.StatusFlags() & linux.O_ACCMODE
+	readable := acc == linux.O_RDONLY || acc == linux.O_RDWR
+	writable := acc == linux.O_WRONLY || acc == linux.O_RDWR
+	switch flags & mapType {
+	case mapShared, mapSharedValidate:
+		if flags&mapType == mapSharedValidate && flags&^legacyMapMask != 0 {
+			// No file here supports MAP_SYNC (DAX), and MAP_SHARED
+			// silently drops what it does not know.
+			return linux.EOPNOTSUPP
+		}
+		if prot&protWrite != 0 && !writable {
+			return linux.EACCES
+		}
+		// A shared mapping of a file not open for writing can never
+		// become writable.
+		opts.NoMayWrite = !writable
+	case mapPrivate:
+	default:
+		return linux.EINVAL
+	}
+	if !readable {
+		return linux.EACCES
+	}
+	if pf, ok := file.(vfs.PathFile); ok {
+		vd := pf.VirtualDentry()
+		if vd.Ok() && vd.Mount.Flags().NoExec {
+			if prot&protExec != 0 {
+				return linux.EPERM
+			}
+			opts.NoMayExec = true
+		}
+		if vd.Ok() && t.FSContext() != nil && t.VFS() != nil {
+			opts.Name, _ = t.VFS().PathName(t.FSContext().Root(), vd)
+		}
+	}
+	mf, ok := file.(vfs.Mappable)
+	if !ok {
+		return linux.ENODEV
+	}
+	if opts.GrowsDown {
+		return linux.EINVAL
+	}
+	opts.File, opts.Offset, opts.Blocker = mf, off, t
+	return nil
 }
 
 func munmap(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
@@ -125,11 +196,11 @@ func mprotect(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 }
 
 func mremap(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
-	return t.MM().MRemap(a[0], a[1], a[2], a[3], a[4])
+	return t.MM().MRemap(t, a[0], a[1], a[2], a[3], a[4])
 }
 
 func madvise(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
-	return 0, t.MM().MAdvise(a[0], a[1], int32(a[2]))
+	return 0, t.MM().MAdvise(t, a[0], a[1], int32(a[2]))
 }
 
 func brk(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
@@ -150,7 +221,7 @@ func msync(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	}
 	// Anonymous memory has nothing to write back; only the range must
 	// be mapped.
-	return 0, t.MM().MAdvise(addr, length, mm.MADV_NORMAL)
+	return 0, t.MM().MAdvise(t, addr, length, mm.MADV_NORMAL)
 }
 
 func mlockRange(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
@@ -159,5 +230,5 @@ func mlockRange(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if !ok || a[0]+a[1] < a[0] {
 		return 0, linux.ENOMEM
 	}
-	return 0, t.MM().MAdvise(addr, end-addr, mm.MADV_NORMAL)
+	return 0, t.MM().MAdvise(t, addr, end-addr, mm.MADV_NORMAL)
 }

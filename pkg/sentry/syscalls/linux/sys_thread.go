@@ -15,8 +15,6 @@ var threadSyscalls = map[uintptr]kernel.Syscall{
 	linux.SYS_CLONE3:          partial(clone3, "threads only: new processes come with the process issue"),
 	linux.SYS_FORK:            errorOnly(linux.ENOSYS, "new processes come with the process issue"),
 	linux.SYS_VFORK:           errorOnly(linux.ENOSYS, "new processes come with the process issue"),
-	linux.SYS_EXECVE:          errorOnly(linux.ENOSYS, "execve needs the file system"),
-	linux.SYS_EXECVEAT:        errorOnly(linux.ENOSYS, "execve needs the file system"),
 	linux.SYS_EXIT:            full(exit),
 	linux.SYS_EXIT_GROUP:      full(exitGroup),
 	linux.SYS_SET_TID_ADDRESS: full(setTIDAddress),

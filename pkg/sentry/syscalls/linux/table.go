@@ -26,6 +26,8 @@ var families = []map[uintptr]kernel.Syscall{
 	timeSyscalls,
 	fileSyscalls,
 	pollSyscalls,
+	pathSyscalls,
+	execSyscalls,
 	unsupportedSyscalls,
 }
 

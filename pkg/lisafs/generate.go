@@ -1,0 +1,3 @@
+package lisafs
+
+//go:generate ./gen.sh

@@ -1,0 +1,230 @@
+package mm
+
+import (
+	"bulwark.dev/bulwark/pkg/abi/linux"
+	"bulwark.dev/bulwark/pkg/sentry/pgalloc"
+	"bulwark.dev/bulwark/pkg/sentry/vfs"
+	"bulwark.dev/bulwark/pkg/usermem"
+)
+
+// This file holds file-backed mappings. How a file is mapped depends on
+// its vfs.MMapSource:
+//
+//   - MMapPages, shared: the vmas map the file's own memory-file pages
+//     (vfs.PageMappable.SharedPages), one vma per contiguous range of the
+//     memory file. The vma owns one reference on each page, which
+//     removeRange and Release drop with MemoryFile.Free like any other
+//     backed vma; the file keeps its own. Writes through the mapping and
+//     write(2) therefore see each other.
+//   - MMapPages private, and MMapCopy: the vma gets fresh pages filled
+//     with the file's contents (PRead) when it is made; bytes past the end
+//     of file read as zero. Later changes of the file are not seen through
+//     the mapping (Linux shows them until the page is first written), and
+//     writes to a shared MMapCopy mapping never reach the file.
+//   - MMapAnonymous: anonymous memory (MMap treats the file as absent).
+//
+// Linux raises SIGBUS when a page wholly beyond the end of the file is
+// touched; here such pages read as zeros. A read error of the file fails
+// the mmap (Linux would fail the fault later with SIGBUS).
+
+// fileReadChunk bounds one PRead that fills a mapping.
+const fileReadChunk = 4 << 20
+
+// fileBacking is the memory of a new file mapping, in address order.
+type fileBacking struct {
+	ranges    []vfs.MemoryRange
+	filePages bool
+	dev, ino  uint64
+}
+
+// free drops the references the backing holds.
+func (fb *fileBacking) free(mf *pgalloc.MemoryFile) {
+	for _, r := range fb.ranges {
+		mf.Free(r.Offset, r.Length)
+	}
+	fb.ranges = nil
+}
+
+// prepareFile gets the memory for a mapping of length bytes of o.File
+// from o.Offset. It is called without mm.mu: reading the file may block.
+func (mm *MM) prepareFile(o *MMapOpts, length uint64) (fileBacking, error) {
+	var fb fileBacking
+	if o.Offset%usermem.PageSize != 0 {
+		return fb, linux.EINVAL
+	}
+	if o.Offset+length < o.Offset {
+		return fb, linux.EOVERFLOW
+	}
+	if st, err := o.File.Stat(); err == nil {
+		fb.dev, fb.ino = st.Dev, st.Ino
+	}
+	switch o.File.MMapSource() {
+	case vfs.MMapPages:
+		if o.Shared {
+			rs, err := mm.sharedPages(o.File, o.Offset, length)
+			if err != nil {
+				return fb, err
+			}
+			fb.ranges, fb.filePages = rs, true
+			return fb, nil
+		}
+	case vfs.MMapCopy:
+	default:
+		return fb, linux.ENODEV
+	}
+	off, err := mm.mf.Allocate(length)
+	if err != nil {
+		return fb, err
+	}
+	fb.ranges = []vfs.MemoryRange{{Offset: off, Length: length}}
+	if err := mm.fillFromFile(o.Blocker, o.File, off, o.Offset, length); err != nil {
+		fb.free(mm.mf)
+		return fb, err
+	}
+	return fb, nil
+}
+
+// sharedPages returns f's pages for [off, off+length), checking that the
+// file system gave page-aligned ranges covering exactly that much.
+func (mm *MM) sharedPages(f vfs.Mappable, off, length uint64) ([]vfs.MemoryRange, error) {
+	pm, ok := f.(vfs.PageMappable)
+	if !ok {
+		return nil, linux.ENODEV
+	}
+	rs, err := pm.SharedPages(off, length)
+	if err != nil {
+		return nil, err
+	}
+	var total uint64
+	valid := true
+	for _, r := range rs {
+		if r.Length == 0 || r.Offset%usermem.PageSize != 0 || r.Length%usermem.PageSize != 0 {
+			valid = false
+		}
+		total += r.Length
+	}
+	if !valid || total != length {
+		// A file system bug: give the pages back rather than map
+		// something else.
+		fb := fileBacking{ranges: rs}
+		fb.free(mm.mf)
+		return nil, linux.EIO
+	}
+	return rs, nil
+}
+
+// fillFromFile copies length bytes of f from fileOff into the memory file
+// at off; what lies beyond the end of the file becomes zeros.
+func (mm *MM) fillFromFile(b vfs.Blocker, f vfs.FileDescription, off, fileOff, length uint64) error {
+	dst := mm.mf.Bytes(off, length)
+	done := uint64(0)
+	for done < length {
+		pos := fileOff + done
+		if pos > 1<<63-1 {
+			break // beyond any file
+		}
+		n := min(length-done, fileReadChunk)
+		got, err := f.PRead(b, dst[done:done+n], int64(pos))
+		done += uint64(max(got, 0))
+		if err != nil {
+			return err
+		}
+		if got <= 0 {
+			break // end of file
+		}
+	}
+	clear(dst[done:])
+	return nil
+}
+
+// refill gives [s, e) of v, a private file mapping, its file's contents
+// again (MADV_DONTNEED).
+//
+// Preconditions: mm.mu is held; v holds its own memory.
+func (mm *MM) refill(b vfs.Blocker, v *vma, s, e uint64) error {
+	return mm.fillFromFile(b, v.file, v.fileOffset(s), v.fileOff+(s-v.start), e-s)
+}
+
+// insertFile makes the vmas of a new file mapping at addr from fb.
+//
+// Preconditions: mm.mu is held for writing; the range is free.
+func (mm *MM) insertFile(addr uint64, o *MMapOpts, fb fileBacking) error {
+	tmpl := vma{
+		prot:       o.Prot,
+		shared:     o.Shared,
+		name:       o.Name,
+		noMayWrite: o.NoMayWrite,
+		noMayExec:  o.NoMayExec,
+		file:       o.File,
+		dev:        fb.dev,
+		ino:        fb.ino,
+		filePages:  fb.filePages,
+	}
+	return mm.insertRanges(&tmpl, addr, o.Offset, fb.ranges)
+}
+
+// mapFilePages maps tmpl's file's pages for [start, end), from file
+// offset fileOff, with tmpl's properties (mremap growing a shared
+// mapping).
+//
+// Preconditions: mm.mu is held for writing; the range is free; tmpl is
+// filePages.
+func (mm *MM) mapFilePages(tmpl *vma, start, end, fileOff uint64) error {
+	if tmpl.file == nil {
+		return linux.EFAULT
+	}
+	rs, err := mm.sharedPages(tmpl.file, fileOff, end-start)
+	if err != nil {
+		return err
+	}
+	if len(mm.vmas)+len(rs) > MaxMapCount {
+		fb := fileBacking{ranges: rs}
+		fb.free(mm.mf)
+		return linux.ENOMEM
+	}
+	return mm.insertRanges(tmpl, start, fileOff, rs)
+}
+
+// insertRanges makes one vma like tmpl for each memory range, from start
+// on, with file offsets from fileOff, and maps them. Each takes a
+// reference on the file and owns its range's page references. If the
+// platform fails to map them, they are removed again.
+//
+// Preconditions: mm.mu is held for writing; the range is free.
+func (mm *MM) insertRanges(tmpl *vma, start, fileOff uint64, ranges []vfs.MemoryRange) error {
+	cur := start
+	for _, r := range ranges {
+		v := *tmpl
+		v.start, v.end = cur, cur+r.Length
+		v.off, v.backed = r.Offset, true
+		v.fileOff = fileOff + (cur - start)
+		v.file.IncRef()
+		mm.insert(&v)
+		cur = v.end
+	}
+	for a, i := start, 0; i < len(ranges); i++ {
+		if err := mm.as.MapFile(a, mm.mf.FD(), ranges[i].Offset, ranges[i].Length, tmpl.prot); err != nil {
+			mm.removeRange(start, cur)
+			return err
+		}
+		a += ranges[i].Length
+	}
+	return nil
+}
+
+// vmaMapInfo is what /proc/PID/maps shows of v.
+func vmaMapInfo(v *vma) MapInfo {
+	mi := MapInfo{
+		Start:  v.start,
+		End:    v.end,
+		Read:   v.prot.Read,
+		Write:  v.prot.Write,
+		Exec:   v.prot.Execute,
+		Shared: v.shared,
+		Name:   v.name,
+	}
+	if v.file != nil {
+		mi.Offset, mi.Dev, mi.Ino = v.fileOff, v.dev, v.ino
+	}
+	return mi
+}

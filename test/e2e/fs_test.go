@@ -1,0 +1,159 @@
+package e2e_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"bulwark.dev/bulwark/pkg/testutil"
+)
+
+// TestSameAsNative runs real dynamically linked programs from the host's
+// root, natively and in the sandbox, and compares what they print.
+func TestSameAsNative(t *testing.T) {
+	bin := runsc(t)
+	dir, err := testutil.SandboxVisibleTempDir("bulwark-fs-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	script := filepath.Join(dir, "script")
+	if err := os.WriteFile(script, []byte("#!/bin/busybox sh\necho \"script says $1\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, argv := range [][]string{
+		{"/bin/ls", "-la", "/etc"},
+		{"/bin/bash", "-c", "echo $BASH_VERSION"},
+		{"/usr/bin/python3", "-c", "import json,hashlib,sqlite3; print(1)"},
+		{"/usr/bin/sha256sum", "/usr/bin/ls"},
+		{script, "hello"},
+	} {
+		t.Run(filepath.Base(argv[0]), func(t *testing.T) {
+			if _, err := os.Stat(argv[0]); err != nil {
+				t.Skipf("%s is not installed on this host: %v", argv[0], err)
+			}
+			native := run(t, argv...)
+			if native.code != 0 {
+				t.Fatalf("native %q: %v", argv, native)
+			}
+			sandboxed := run(t, append([]string{bin, "do"}, argv...)...)
+			if sandboxed.code != native.code || sandboxed.stdout != native.stdout {
+				t.Errorf("runsc do %q:\n%v\nnative:\n%v", argv, sandboxed, native)
+			}
+		})
+	}
+}
+
+// background starts runsc with args and returns it; the test kills it
+// at the end if it is still running.
+func background(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(runsc(t), args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+	})
+	return cmd, &stderr
+}
+
+// waitForProc waits until a process of the runsc under test whose command
+// line contains word exists, and returns its pid.
+func waitForProc(t *testing.T, word string) int {
+	t.Helper()
+	deadline := time.Now().Add(runTimeout)
+	for time.Now().Before(deadline) {
+		for pid, cmdline := range sandboxProcs(t) {
+			if strings.Contains(cmdline, word) {
+				return pid
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no %q process of runsc appeared", word)
+	return 0
+}
+
+// TestSandboxHoldsNoHostFiles checks that the sandbox process has no host
+// file open besides its standard I/O: files reach it only through the
+// gofer, which is a separate process.
+func TestSandboxHoldsNoHostFiles(t *testing.T) {
+	before := sandboxProcs(t)
+	cmd, _ := background(t, "do", "/bin/busybox", "sleep", "30")
+	sentry := waitForProc(t, " boot ")
+	gofer := waitForProc(t, " gofer")
+	if sentry == gofer {
+		t.Fatalf("the gofer and the sandbox are one process (%d)", sentry)
+	}
+	// Give the program time to open and close its file through the gofer.
+	time.Sleep(300 * time.Millisecond)
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", sentry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", sentry, e.Name()))
+		if err != nil {
+			continue // Closed meanwhile.
+		}
+		switch {
+		case strings.HasPrefix(link, "socket:"), strings.HasPrefix(link, "pipe:"),
+			strings.HasPrefix(link, "anon_inode:"), strings.HasPrefix(link, "/memfd:"),
+			link == "/dev/null":
+			// Connections, the memory file, event FDs and standard I/O.
+		default:
+			t.Errorf("sandbox process %d has host file %s open as fd %s", sentry, link, e.Name())
+		}
+	}
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	cmd.Wait()
+	waitGone(t, before)
+}
+
+// waitGone waits (bounded) for the processes that were not in before to go
+// away, then checks that none is left.
+func waitGone(t *testing.T, before map[int]string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && len(sandboxProcs(t)) > len(before) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	checkNoneLeft(t, before)
+}
+
+// TestGoferKilled checks that the sandbox ends with a clear error, rather
+// than hanging, when its gofer dies.
+func TestGoferKilled(t *testing.T) {
+	before := sandboxProcs(t)
+	cmd, stderr := background(t, "do", "/bin/busybox", "sleep", "60")
+	waitForProc(t, " boot ")
+	gofer := waitForProc(t, " gofer")
+	if err := syscall.Kill(gofer, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Errorf("runsc exited 0 after its gofer was killed")
+		}
+		if !strings.Contains(stderr.String(), "gofer") {
+			t.Errorf("stderr %q does not say the gofer is gone", stderr.String())
+		}
+	case <-time.After(runTimeout):
+		t.Fatalf("runsc still running %v after its gofer was killed", runTimeout)
+	}
+	waitGone(t, before)
+}
