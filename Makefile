@@ -3,7 +3,7 @@
 #
 #   make demo    install what is missing, build runsc, run a program in the sandbox
 #   make test    install what is missing, static checks, every test
-#   make bench   the getpid benchmark against native and Debian's runsc
+#   make bench   the benchmarks (getpid, stat, open, read) against native and Debian's runsc
 #   make build   bin/runsc
 #   make check   gofmt, go vet, staticcheck
 #   make clean   remove build output

@@ -2,7 +2,10 @@
 # Installs the Debian packages that building and testing Bulwark need, and
 # only those that are missing. Safe to run any number of times.
 #
-#   tools/install-deps.sh          busybox-static, gcc, make, git
+#   tools/install-deps.sh          busybox-static, gcc, make, git, python3 (the
+#                                  end-to-end tests run it in the sandbox) and
+#                                  flatbuffers-compiler (flatc: the check that
+#                                  pkg/lisafs/fb is generated from lisafs.fbs)
 #   tools/install-deps.sh --bench  the same plus runsc (Debian's gVisor
 #                                  package), used only as the benchmark peer
 #
@@ -14,7 +17,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--bench) bench=1 ;;
 	-h | --help)
-		sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -30,8 +33,10 @@ declare -A probe=(
 	[gcc]=/usr/bin/gcc
 	[make]=/usr/bin/make
 	[git]=/usr/bin/git
+	[python3]=/usr/bin/python3
+	[flatbuffers-compiler]=/usr/bin/flatc
 )
-wanted=(busybox-static gcc make git)
+wanted=(busybox-static gcc make git python3 flatbuffers-compiler)
 if [[ $bench == 1 ]]; then
 	probe[runsc]=/usr/bin/runsc
 	wanted+=(runsc)

@@ -62,7 +62,7 @@ func (ft *FDTable) SetFD(fd int32, f vfs.FileDescription, cloexec bool, limit ui
 	old := ft.setLocked(fd, f, cloexec)
 	ft.mu.Unlock()
 	if old != nil {
-		old.DecRef()
+		ft.closeFile(old)
 	}
 	return nil
 }
@@ -102,7 +102,7 @@ func (ft *FDTable) Remove(fd int32) error {
 	f := ft.fds[fd].file
 	ft.fds[fd] = fdEntry{}
 	ft.mu.Unlock()
-	f.DecRef()
+	ft.closeFile(f)
 	return nil
 }
 
@@ -118,7 +118,7 @@ func (ft *FDTable) RemoveRange(first, last uint32) {
 	}
 	ft.mu.Unlock()
 	for _, f := range closed {
-		f.DecRef()
+		ft.closeFile(f)
 	}
 }
 

@@ -16,6 +16,6 @@ func (ft *FDTable) CloseOnExec() {
 	ft.mu.Unlock()
 	// The references go outside the lock: a release may block.
 	for _, f := range closed {
-		f.DecRef()
+		ft.closeFile(f)
 	}
 }

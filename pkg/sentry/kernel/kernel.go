@@ -52,6 +52,9 @@ type Kernel struct {
 	VFS     *vfs.VirtualFilesystem
 	MountNS *vfs.MountNamespace
 
+	// memfd is the internal mount of memfd_create(2) (memfd.go).
+	memfd memfdState
+
 	mu      sync.Mutex
 	tasks   map[ThreadID]*Task
 	nextTID ThreadID

@@ -169,7 +169,9 @@ func (t *Task) run() {
 		case platform.EventSyscall:
 			t.doSyscall()
 		case platform.EventFault:
-			t.handleFault(info)
+			if info = t.memoryFault(info); info != nil {
+				t.handleFault(info)
+			}
 		case platform.EventInterrupted:
 		}
 	}

@@ -53,6 +53,25 @@ type Memory interface {
 	PIEBase() uint64
 }
 
+// MappingNamer is implemented by Memory that can show the pages of an
+// image as a private mapping of its file in /proc/PID/maps, as Linux's
+// mmap of the segments shows them.
+type MappingNamer interface {
+	// NameMapping makes the mapped range [addr, addr+length) (page
+	// aligned) show as a mapping of the file name (device dev, encoded
+	// as linux.MakeDev does, inode ino) from file offset off.
+	NameMapping(addr, length, off uint64, name string, dev, ino uint64) error
+}
+
+// MappedFile is implemented by the io.ReaderAt of an executable or
+// interpreter that is a named file: the loader names its segments'
+// mappings after it (with a MappingNamer).
+type MappedFile interface {
+	// MappedFileID returns the file's path (as /proc/PID/maps shows it),
+	// device and inode number.
+	MappedFileID() (name string, dev, ino uint64)
+}
+
 // Args is what execve hands the loader.
 type Args struct {
 	// Exe is the executable, opened by the caller.
@@ -265,6 +284,39 @@ func mapImage(mem Memory, r io.ReaderAt, info *elfInfo, regions []region, bias u
 	for i := range info.loads {
 		if err := fillSegment(mem, r, info.loads, i, bias); err != nil {
 			return err
+		}
+	}
+	return nameImage(mem, r, info, bias)
+}
+
+// nameImage names the file pages of each segment after the image's file,
+// if both mem and r know how: from the page of p_vaddr to the end of the
+// page of its last file byte, at the page of p_offset. The bss pages
+// after them stay anonymous, as in Linux.
+func nameImage(mem Memory, r io.ReaderAt, info *elfInfo, bias uint64) error {
+	namer, ok := mem.(MappingNamer)
+	if !ok {
+		return nil
+	}
+	mf, ok := r.(MappedFile)
+	if !ok {
+		return nil
+	}
+	name, dev, ino := mf.MappedFileID()
+	for i, ph := range info.loads {
+		if ph.Filesz == 0 {
+			continue
+		}
+		vaddr := ph.Vaddr + bias
+		start := usermem.PageRoundDown(vaddr)
+		end, _ := usermem.PageRoundUp(vaddr + ph.Filesz) // segmentRegions checked the range.
+		lead := vaddr - start
+		off := uint64(0)
+		if ph.Off >= lead {
+			off = ph.Off - lead
+		}
+		if err := namer.NameMapping(start, end-start, off, name, dev, ino); err != nil {
+			return fmt.Errorf("loader: segment %d: name [%#x, %#x): %w", i, start, end, err)
 		}
 	}
 	return nil

@@ -23,18 +23,31 @@ import (
 //     writes to a shared MMapCopy mapping never reach the file.
 //   - MMapAnonymous: anonymous memory (MMap treats the file as absent).
 //
-// Linux raises SIGBUS when a page wholly beyond the end of the file is
-// touched; here such pages read as zeros. A read error of the file fails
-// the mmap (Linux would fail the fault later with SIGBUS).
+// Pages wholly beyond the end of a regular file get no memory: touching
+// them raises SIGBUS, as in Linux (eof.go). The rest of the page that holds
+// the end of the file reads as zeros. A read error of the file fails the
+// mmap (Linux would fail the fault later with SIGBUS).
 
 // fileReadChunk bounds one PRead that fills a mapping.
 const fileReadChunk = 4 << 20
 
-// fileBacking is the memory of a new file mapping, in address order.
+// fileBacking is the memory of a new file mapping, in address order:
+// ranges cover its first backed bytes (the part below the end of the
+// file); the rest, up to length, is beyond the end of the file.
 type fileBacking struct {
-	ranges    []vfs.MemoryRange
-	filePages bool
-	dev, ino  uint64
+	ranges         []vfs.MemoryRange
+	backed, length uint64
+	filePages      bool
+	dev, ino       uint64
+}
+
+// vmaCount is how many vmas the mapping makes at most.
+func (fb *fileBacking) vmaCount() int {
+	n := len(fb.ranges)
+	if fb.backed < fb.length {
+		n++
+	}
+	return max(n, 1)
 }
 
 // free drops the references the backing holds.
@@ -58,26 +71,32 @@ func (mm *MM) prepareFile(o *MMapOpts, length uint64) (fileBacking, error) {
 	if st, err := o.File.Stat(); err == nil {
 		fb.dev, fb.ino = st.Dev, st.Ino
 	}
+	fb.length = length
 	switch o.File.MMapSource() {
 	case vfs.MMapPages:
-		if o.Shared {
-			rs, err := mm.sharedPages(o.File, o.Offset, length)
-			if err != nil {
-				return fb, err
-			}
-			fb.ranges, fb.filePages = rs, true
-			return fb, nil
-		}
+		fb.filePages = o.Shared
 	case vfs.MMapCopy:
 	default:
 		return fb, linux.ENODEV
 	}
-	off, err := mm.mf.Allocate(length)
+	fb.backed = belowEnd(o.File, o.Offset, length)
+	if fb.backed == 0 {
+		return fb, nil
+	}
+	if fb.filePages {
+		rs, err := mm.sharedPages(o.File, o.Offset, fb.backed)
+		if err != nil {
+			return fb, err
+		}
+		fb.ranges = rs
+		return fb, nil
+	}
+	off, err := mm.mf.Allocate(fb.backed)
 	if err != nil {
 		return fb, err
 	}
-	fb.ranges = []vfs.MemoryRange{{Offset: off, Length: length}}
-	if err := mm.fillFromFile(o.Blocker, o.File, off, o.Offset, length); err != nil {
+	fb.ranges = []vfs.MemoryRange{{Offset: off, Length: fb.backed}}
+	if err := mm.fillFromFile(o.Blocker, o.File, off, o.Offset, fb.backed); err != nil {
 		fb.free(mm.mf)
 		return fb, err
 	}
@@ -145,7 +164,8 @@ func (mm *MM) refill(b vfs.Blocker, v *vma, s, e uint64) error {
 	return mm.fillFromFile(b, v.file, v.fileOffset(s), v.fileOff+(s-v.start), e-s)
 }
 
-// insertFile makes the vmas of a new file mapping at addr from fb.
+// insertFile makes the vmas of a new file mapping at addr from fb: backed
+// ones, then one beyond the end of the file.
 //
 // Preconditions: mm.mu is held for writing; the range is free.
 func (mm *MM) insertFile(addr uint64, o *MMapOpts, fb fileBacking) error {
@@ -160,7 +180,14 @@ func (mm *MM) insertFile(addr uint64, o *MMapOpts, fb fileBacking) error {
 		ino:        fb.ino,
 		filePages:  fb.filePages,
 	}
-	return mm.insertRanges(&tmpl, addr, o.Offset, fb.ranges)
+	if err := mm.insertRanges(&tmpl, addr, o.Offset, fb.ranges); err != nil {
+		return err
+	}
+	if fb.backed < fb.length {
+		mm.insertBeyondEOF(&tmpl, addr+fb.backed, addr+fb.length, o.Offset+fb.backed)
+	}
+	mm.watchFile(o.File)
+	return nil
 }
 
 // mapFilePages maps tmpl's file's pages for [start, end), from file
@@ -223,7 +250,7 @@ func vmaMapInfo(v *vma) MapInfo {
 		Shared: v.shared,
 		Name:   v.name,
 	}
-	if v.file != nil {
+	if v.hasFileOffset() {
 		mi.Offset, mi.Dev, mi.Ino = v.fileOff, v.dev, v.ino
 	}
 	return mi

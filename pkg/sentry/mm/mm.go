@@ -4,8 +4,12 @@
 //
 // Every VMA that allows any access is backed by a range of the memory file
 // as soon as it exists, and is mapped into the platform address space at
-// once; the file is sparse, so untouched pages cost nothing. Page faults in
-// the application are therefore real faults (SIGSEGV), never work for mm.
+// once; the file is sparse, so untouched pages cost nothing. The one
+// exception are the pages of file mappings wholly beyond the end of a
+// regular file, which have no memory so that touching them faults: the
+// kernel asks HandleFault, which answers SIGBUS or, if the file has grown
+// since, brings the pages in (eof.go). Every other page fault in the
+// application is a real fault (SIGSEGV), never work for mm.
 //
 // Copy-in and copy-out go through the sentry's own mapping of the memory
 // file and honour the VMA's protections, as copy_from_user does.
@@ -23,7 +27,9 @@
 // so file systems must never touch application memory (usermem.IO) while
 // they hold a lock of their own. A VMA holds a reference on its file; the
 // references of VMAs that go away are dropped after mu is released
-// (MM.unlock), so a file's release never runs under mu.
+// (MM.unlock), so a file's release never runs under mu. A file system's
+// watch lock (vfs.ShrinkNotifier) is taken inside mu; FileShrunk is called
+// with no file system lock held.
 package mm
 
 import (
@@ -70,16 +76,27 @@ type vma struct {
 	noMayWrite, noMayExec bool
 	// file is the mapped file, nil for anonymous memory; the vma holds
 	// a reference on it. fileOff is the file offset of start; dev and
-	// ino identify the file for /proc/PID/maps. filePages says the
+	// ino identify the file for /proc/PID/maps. Anonymous memory the
+	// loader filled from a file has them too (named, see NameMapping),
+	// without a file. filePages says the
 	// memory is the file's own pages (a shared mapping of a
 	// PageMappable file), not a private copy of its contents.
 	file      vfs.Mappable
 	fileOff   uint64
 	dev, ino  uint64
 	filePages bool
+	// beyondEOF marks a file vma whose pages were wholly beyond the end
+	// of the file when last looked at: it has no memory (backed is
+	// false) and nothing in the platform, so touching it faults (see
+	// eof.go). filePages then says what memory it would get.
+	beyondEOF bool
 }
 
 func (v *vma) length() uint64 { return v.end - v.start }
+
+// hasFileOffset reports whether v shows a file (and fileOff means
+// something): a file mapping, or memory the loader named after a file.
+func (v *vma) hasFileOffset() bool { return v.file != nil || v.ino != 0 }
 
 // fileOffset returns the memory file offset of addr in v.
 func (v *vma) fileOffset(addr uint64) uint64 { return v.off + addr - v.start }
@@ -101,6 +118,9 @@ type MM struct {
 	// dropped are the files of vmas that went away, whose references
 	// unlock drops.
 	dropped []vfs.FileDescription
+	// watching are the unwatch functions of the inodes that tell mm
+	// when they shrink (eof.go), by inode.
+	watching map[vfs.Inode]func()
 }
 
 // New returns an empty address space.
@@ -131,6 +151,10 @@ func (mm *MM) Release() {
 		mm.dropFile(v)
 	}
 	mm.vmas = nil
+	for _, unwatch := range mm.watching {
+		unwatch()
+	}
+	mm.watching = nil
 	mm.as.Release()
 }
 
@@ -195,8 +219,10 @@ func (mm *MM) split(addr uint64) {
 	if v.backed {
 		tail.off = v.fileOffset(addr)
 	}
-	if v.file != nil {
+	if v.hasFileOffset() {
 		tail.fileOff = v.fileOff + (addr - v.start)
+	}
+	if v.file != nil {
 		v.file.IncRef()
 	}
 	v.end = addr
@@ -213,7 +239,8 @@ func mergeable(a, b *vma) bool {
 		(!a.backed || a.off+a.length() == b.off) &&
 		a.noMayWrite == b.noMayWrite && a.noMayExec == b.noMayExec &&
 		a.file == b.file && a.filePages == b.filePages && a.dev == b.dev && a.ino == b.ino &&
-		(a.file == nil || a.fileOff+a.length() == b.fileOff)
+		a.beyondEOF == b.beyondEOF &&
+		(!a.hasFileOffset() || a.fileOff+a.length() == b.fileOff)
 }
 
 // mergeRange merges mergeable neighbours among the vmas that touch

@@ -99,6 +99,9 @@ type fakeFile struct {
 	pages map[uint64]uint64
 	// badRanges makes SharedPages return an empty range too.
 	badRanges bool
+	// regular makes Stat report a regular file, whose end matters to
+	// mappings (pages beyond it raise SIGBUS).
+	regular bool
 }
 
 func newCopyFile(data []byte) *fakeFile {
@@ -124,7 +127,13 @@ func (f *fakeFile) DecRef() {
 func (f *fakeFile) MMapSource() vfs.MMapSource { return f.source }
 
 func (f *fakeFile) Stat() (linux.Stat, error) {
-	return linux.Stat{Dev: linux.MakeDev(0, 99), Ino: f.ino, Size: int64(len(f.data))}, nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := linux.Stat{Dev: linux.MakeDev(0, 99), Ino: f.ino, Size: int64(len(f.data))}
+	if f.regular {
+		st.Mode = linux.S_IFREG | 0o644
+	}
+	return st, nil
 }
 
 // page returns the memory-file offset of file page p, allocating it.

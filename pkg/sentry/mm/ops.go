@@ -61,7 +61,7 @@ func (mm *MM) MMap(o MMapOpts) (uint64, error) {
 	mm.mu.Lock()
 	defer mm.unlock()
 	addr, err := mm.placeLocked(&o, length)
-	if err == nil && len(mm.vmas)+max(len(fb.ranges), 1) > MaxMapCount {
+	if err == nil && len(mm.vmas)+fb.vmaCount() > MaxMapCount {
 		err = linux.ENOMEM
 	}
 	if err == nil {
@@ -119,6 +119,38 @@ func (mm *MM) MapAnonymous(addr, length uint64, prot platform.Prot, fixed, grows
 	return mm.MMap(MMapOpts{Addr: addr, Length: length, Prot: prot, Fixed: fixed, GrowsDown: growsDown, Name: name})
 }
 
+// NameMapping implements loader.MappingNamer: the anonymous memory in
+// [addr, addr+length) shows in /proc/PID/maps as a private mapping of the
+// file name (dev, ino) from offset off. It stays anonymous memory in
+// every other way. ENOMEM if part of the range is not mapped (the part
+// before the hole is named), EINVAL if part of it is a file mapping.
+func (mm *MM) NameMapping(addr, length, off uint64, name string, dev, ino uint64) error {
+	if addr%usermem.PageSize != 0 || length%usermem.PageSize != 0 || length == 0 || !mm.checkRange(addr, length) {
+		return linux.EINVAL
+	}
+	end := addr + length
+	mm.mu.Lock()
+	defer mm.unlock()
+	mm.split(addr)
+	mm.split(end)
+	cur := addr
+	for i := mm.find(addr); i < len(mm.vmas) && mm.vmas[i].start < end && mm.vmas[i].start == cur; i++ {
+		v := mm.vmas[i]
+		if v.file != nil {
+			mm.mergeRange(addr, end)
+			return linux.EINVAL
+		}
+		v.name, v.dev, v.ino = name, dev, ino
+		v.fileOff = off + (v.start - addr)
+		cur = v.end
+	}
+	mm.mergeRange(addr, end)
+	if cur < end {
+		return linux.ENOMEM
+	}
+	return nil
+}
+
 // Unmap implements loader.Memory.
 func (mm *MM) Unmap(addr, length uint64) error { return mm.MUnmap(addr, length) }
 
@@ -164,8 +196,11 @@ func (mm *MM) MProtect(addr, length uint64, prot platform.Prot) error {
 			return linux.EACCES
 		}
 		v.prot = prot
-		if err := mm.as.Protect(v.start, v.length(), prot); err != nil {
-			return err
+		if v.backed {
+			// A vma beyond the end of its file has nothing mapped.
+			if err := mm.as.Protect(v.start, v.length(), prot); err != nil {
+				return err
+			}
 		}
 		cur = v.end
 	}
@@ -277,13 +312,17 @@ func (mm *MM) duplicate(v *vma, oldAddr, newLen, flags, newAddr uint64) (uint64,
 	}
 	nv := *v
 	nv.start, nv.end, nv.off = newAddr, newAddr+newLen, v.fileOffset(oldAddr)
-	if nv.file != nil {
+	if nv.hasFileOffset() {
 		nv.fileOff = v.fileOff + (oldAddr - v.start)
+	}
+	if nv.file != nil {
 		nv.file.IncRef()
 	}
-	mm.mf.IncRef(nv.off, newLen)
-	if err := mm.as.MapFile(nv.start, mm.mf.FD(), nv.off, newLen, nv.prot); err != nil {
-		return 0, err
+	if nv.backed {
+		mm.mf.IncRef(nv.off, newLen)
+		if err := mm.as.MapFile(nv.start, mm.mf.FD(), nv.off, newLen, nv.prot); err != nil {
+			return 0, err
+		}
 	}
 	mm.insert(&nv)
 	return newAddr, nil
@@ -291,14 +330,37 @@ func (mm *MM) duplicate(v *vma, oldAddr, newLen, flags, newAddr uint64) (uint64,
 
 // grow extends v, which is in mm.vmas, to end: with more anonymous
 // memory, more of a private copy of its file, or more of its file's
-// pages.
+// pages; the part of a file mapping wholly beyond the end of the file
+// gets none (eof.go).
 //
 // Preconditions: mm.mu is held for writing; [v.end, end) is free.
 func (mm *MM) grow(ctx vfs.Blocker, v *vma, end uint64) error {
-	if v.filePages {
-		return mm.mapFilePages(v, v.end, end, v.fileOff+v.length())
+	if v.file == nil {
+		return mm.extendCopy(ctx, v, end)
 	}
-	return mm.extendCopy(ctx, v, end)
+	start, fileOff := v.end, v.fileOff+v.length()
+	mid := start + belowEnd(v.file, fileOff, end-start)
+	tmpl := *v
+	if mid > start {
+		if !v.backed {
+			// The file grew over a vma beyond its end: the new
+			// part starts beyond the end too, then gets memory.
+			mm.insertBeyondEOF(&tmpl, start, mid, fileOff)
+			if err := mm.backBeyondEOF(ctx, mm.lookup(start), start, mid); err != nil {
+				return err
+			}
+		} else if v.filePages {
+			if err := mm.mapFilePages(v, start, mid, fileOff); err != nil {
+				return err
+			}
+		} else if err := mm.extendCopy(ctx, v, mid); err != nil {
+			return err
+		}
+	}
+	if mid < end {
+		mm.insertBeyondEOF(&tmpl, mid, end, fileOff+(mid-start))
+	}
+	return nil
 }
 
 // extendCopy grows v, which holds its own memory, to end; a private file
@@ -372,17 +434,11 @@ func (mm *MM) move(ctx vfs.Blocker, oldAddr, oldLen, newAddr, newLen uint64) (ui
 			return 0, err
 		}
 	}
-	if newLen > keep && !nv.filePages {
-		if err := mm.extendCopy(ctx, &nv, newAddr+newLen); err != nil {
-			return 0, err
-		}
-	}
-	// insert may merge nv away: the file pages beyond it are made from
-	// a copy.
-	tmpl := nv
 	mm.insert(&nv)
-	if newLen > keep && tmpl.filePages {
-		if err := mm.mapFilePages(&tmpl, newAddr+keep, newAddr+newLen, tmpl.fileOff+keep); err != nil {
+	if newLen > keep {
+		// insert may have merged nv into the vma before it: grow
+		// whichever vma now ends where nv does.
+		if err := mm.grow(ctx, mm.lookup(newAddr+keep-1), newAddr+newLen); err != nil {
 			return 0, err
 		}
 	}

@@ -283,7 +283,7 @@ func (v *VirtualFilesystem) linkLocked(ctx Context, old VirtualDentry, newPop *P
 	if IsDir(st.Mode) {
 		return linux.EPERM
 	}
-	if old.Dentry.IsDead() && st.Nlink == 0 {
+	if old.Dentry.IsDead() && st.Nlink == 0 && !linkable(old.Dentry.inode) {
 		return linux.ENOENT
 	}
 	d := pr.parent.Dentry
@@ -480,7 +480,7 @@ func (v *VirtualFilesystem) RenameAt(ctx Context, oldPop, newPop *PathOperation,
 		}
 		return linux.ENOTEMPTY
 	}
-	if exists && (newVD.Dentry == oldVD.Dentry || (ost.Ino == nst.Ino && oldVD.Dentry.fs == newVD.Dentry.fs)) {
+	if exists && (newVD.Dentry == oldVD.Dentry || oldVD.Dentry.inode == newVD.Dentry.inode) {
 		// Two names of one file: nothing to do (rename(2)).
 		return nil
 	}
@@ -592,14 +592,16 @@ func (v *VirtualFilesystem) StatAt(ctx Context, pop *PathOperation) (linux.Statx
 	return v.Stat(vd)
 }
 
-// Stat returns the attributes of vd, with the device and mount ID filled
-// in by the VFS.
+// Stat returns the attributes of vd, with the device (unless the inode is
+// an OwnDeviceInode) and mount ID filled in by the VFS.
 func (v *VirtualFilesystem) Stat(vd VirtualDentry) (linux.Statx, error) {
 	st, err := vd.Dentry.inode.Stat()
 	if err != nil {
 		return st, err
 	}
-	st.DevMajor, st.DevMinor = linux.DecodeDev(vd.Dentry.fs.dev)
+	if _, ok := vd.Dentry.inode.(OwnDeviceInode); !ok {
+		st.DevMajor, st.DevMinor = linux.DecodeDev(vd.Dentry.fs.dev)
+	}
 	st.MntID = vd.Mount.ID
 	st.Mask |= linux.STATX_MNT_ID
 	return st, nil

@@ -195,3 +195,27 @@ TEST(path_relative_to_cwd)
 	expect_same(".", harness_path("d"), __LINE__);
 	expect_same("..", harness_tmpdir(), __LINE__);
 }
+
+/*
+ * /proc/self/root is the task's root: ".." above it, and symlinks read
+ * through it, stay inside the root like any other path.
+ */
+TEST(path_proc_self_root_stays_inside)
+{
+	struct stat root, via, up;
+	ASSERT_SYSCALL_OK(stat("/", &root));
+	ASSERT_SYSCALL_OK(stat("/proc/self/root", &via));
+	EXPECT_EQ(via.st_ino, root.st_ino);
+	EXPECT_EQ(via.st_dev, root.st_dev);
+	ASSERT_SYSCALL_OK(stat("/proc/self/root/../../..", &up));
+	EXPECT_EQ(up.st_ino, root.st_ino);
+	EXPECT_EQ(up.st_dev, root.st_dev);
+
+	/* A symlink to "/../../" through the magic link is the same root. */
+	const char *link = harness_path("rootlink");
+	ASSERT_SYSCALL_OK(symlink("/proc/self/root/../../", link));
+	struct stat st;
+	ASSERT_SYSCALL_OK(stat(link, &st));
+	EXPECT_EQ(st.st_ino, root.st_ino);
+	EXPECT_EQ(st.st_dev, root.st_dev);
+}

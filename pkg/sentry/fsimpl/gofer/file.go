@@ -34,6 +34,7 @@ var (
 	_ vfs.Mappable  = (*regularFile)(nil)
 	_ vfs.Syncer    = (*regularFile)(nil)
 	_ vfs.Allocator = (*regularFile)(nil)
+	_ vfs.Appender  = (*regularFile)(nil)
 )
 
 // openFlagsPassed are the open(2) flags that reach the gofer's open:
@@ -207,10 +208,16 @@ func (f *regularFile) Write(b vfs.Blocker, src []byte) (int, error) {
 	if !f.writable() {
 		return 0, linux.EBADF
 	}
+	return f.writeAtOffset(src, f.StatusFlags()&linux.O_APPEND != 0)
+}
+
+// writeAtOffset writes at the file offset (or the end, if appending) and
+// moves the offset past the data.
+func (f *regularFile) writeAtOffset(src []byte, appending bool) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	off := f.off
-	if f.StatusFlags()&linux.O_APPEND != 0 {
+	if appending {
 		f.in.writeMu.Lock()
 		defer f.in.writeMu.Unlock()
 		size, err := f.in.size()
@@ -224,6 +231,17 @@ func (f *regularFile) Write(b vfs.Blocker, src []byte) (int, error) {
 	return n, err
 }
 
+// AppendWrite implements vfs.Appender.
+func (f *regularFile) AppendWrite(b vfs.Blocker, src []byte, updateOffset bool) (int, error) {
+	if !f.writable() {
+		return 0, linux.EBADF
+	}
+	if updateOffset {
+		return f.writeAtOffset(src, true)
+	}
+	return f.appendAt(src)
+}
+
 // PWrite implements vfs.FileDescription. As on Linux, a file opened with
 // O_APPEND appends whatever the offset.
 func (f *regularFile) PWrite(b vfs.Blocker, src []byte, off int64) (int, error) {
@@ -234,15 +252,20 @@ func (f *regularFile) PWrite(b vfs.Blocker, src []byte, off int64) (int, error) 
 		return 0, linux.EINVAL
 	}
 	if f.StatusFlags()&linux.O_APPEND != 0 {
-		f.in.writeMu.Lock()
-		defer f.in.writeMu.Unlock()
-		size, err := f.in.size()
-		if err != nil {
-			return 0, err
-		}
-		off = size
+		return f.appendAt(src)
 	}
 	return f.writeAt(src, off)
+}
+
+// appendAt writes src at the end of the file, leaving the file offset.
+func (f *regularFile) appendAt(src []byte) (int, error) {
+	f.in.writeMu.Lock()
+	defer f.in.writeMu.Unlock()
+	size, err := f.in.size()
+	if err != nil {
+		return 0, err
+	}
+	return f.writeAt(src, size)
 }
 
 // Seek implements vfs.FileDescription.

@@ -361,7 +361,7 @@ type fdTarget struct {
 	uid, gid uint32
 }
 
-var _ vfs.Inode = (*fdTarget)(nil)
+var _ vfs.OwnDeviceInode = (*fdTarget)(nil)
 
 // pin returns the file with a reference, if fd still holds it.
 func (t *fdTarget) pin() (vfs.FileDescription, error) {
@@ -389,6 +389,7 @@ func (t *fdTarget) Stat() (linux.Statx, error) {
 		return linux.Statx{}, err
 	}
 	rmaj, rmin := linux.DecodeDev(st.Rdev)
+	dmaj, dmin := linux.DecodeDev(st.Dev)
 	return linux.Statx{
 		Mask:      linux.STATX_BASIC_STATS,
 		Blksize:   uint32(st.Blksize),
@@ -404,8 +405,14 @@ func (t *fdTarget) Stat() (linux.Statx, error) {
 		Ctime:     linux.StatxTimestamp{Sec: st.CTime.Sec, Nsec: uint32(st.CTime.Nsec)},
 		RdevMajor: rmaj,
 		RdevMinor: rmin,
+		DevMajor:  dmaj,
+		DevMinor:  dmin,
 	}, nil
 }
+
+// HasOwnDevice implements vfs.OwnDeviceInode: stat through the link
+// reports the file's st_dev, as fstat of the descriptor does.
+func (t *fdTarget) HasOwnDevice() {}
 
 // SetStat implements vfs.Inode.
 func (t *fdTarget) SetStat(ctx vfs.Context, opts vfs.SetStatOptions) error { return linux.EPERM }

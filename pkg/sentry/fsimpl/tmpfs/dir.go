@@ -2,6 +2,7 @@ package tmpfs
 
 import (
 	"container/list"
+	"strconv"
 	"sync"
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
@@ -31,7 +32,7 @@ type dirEntry struct {
 	child node
 }
 
-var _ vfs.DirInode = (*dirInode)(nil)
+var _ vfs.TmpfileDirInode = (*dirInode)(nil)
 
 // newDir makes a directory inode with the attributes of opts; the caller
 // has reserved its inode space.
@@ -174,6 +175,21 @@ func (d *dirInode) Symlink(ctx vfs.Context, name, target string, opts vfs.Create
 	return d.create(name, func() (node, error) { return d.fs.newSymlink(target, opts) })
 }
 
+// OpenTmpfile implements vfs.TmpfileDirInode: a regular file with no
+// link whose location is "#INO" under dir, dead from the start, as
+// Linux's d_tmpfile names it.
+func (d *dirInode) OpenTmpfile(ctx vfs.Context, dir vfs.VirtualDentry, opts vfs.CreateOptions, flags uint32) (vfs.FileDescription, error) {
+	if err := d.fs.reserveIspace(bogoInodeSize); err != nil {
+		return nil, err
+	}
+	opts.Mode = linux.S_IFREG | opts.Mode&07777
+	r := d.fs.newRegular(opts, 0)
+	r.linkable = flags&linux.O_EXCL == 0
+	r.opens = 1
+	dd := vfs.NewDeadDentry(dir.Dentry, "#"+strconv.FormatUint(r.ino, 10), r)
+	return newRegularFile(vfs.VirtualDentry{Mount: dir.Mount, Dentry: dd}, flags, r), nil
+}
+
 // Link implements vfs.DirInode.
 func (d *dirInode) Link(ctx vfs.Context, name string, target vfs.Inode) error {
 	t, ok := target.(node)
@@ -192,9 +208,14 @@ func (d *dirInode) Link(ctx vfs.Context, name string, target vfs.Inode) error {
 	ts := now()
 	tb.mu.Lock()
 	if tb.nlink == 0 {
-		// An unlinked file (or a memfd) cannot get a name back.
-		tb.mu.Unlock()
-		return linux.ENOENT
+		// An unlinked file (or a memfd) cannot get a name back; a
+		// file made by O_TMPFILE without O_EXCL can, once.
+		r, ok := t.(*regularInode)
+		if !ok || !r.linkable {
+			tb.mu.Unlock()
+			return linux.ENOENT
+		}
+		r.linkable = false
 	}
 	tb.nlink++
 	tb.ctime = ts

@@ -21,10 +21,12 @@ type RegularFile struct {
 }
 
 var (
-	_ vfs.PathFile     = (*RegularFile)(nil)
-	_ vfs.PageMappable = (*RegularFile)(nil)
-	_ vfs.Allocator    = (*RegularFile)(nil)
-	_ Sealable         = (*RegularFile)(nil)
+	_ vfs.PathFile       = (*RegularFile)(nil)
+	_ vfs.PageMappable   = (*RegularFile)(nil)
+	_ vfs.Allocator      = (*RegularFile)(nil)
+	_ vfs.Appender       = (*RegularFile)(nil)
+	_ vfs.ShrinkNotifier = (*RegularFile)(nil)
+	_ Sealable           = (*RegularFile)(nil)
 )
 
 // Sealable is implemented by files that support F_ADD_SEALS and
@@ -90,12 +92,30 @@ func (f *RegularFile) Write(b vfs.Blocker, src []byte) (int, error) {
 	if !f.writable() {
 		return 0, linux.EBADF
 	}
+	return f.writeAtOffset(b, src, f.StatusFlags()&linux.O_APPEND != 0)
+}
+
+// writeAtOffset writes at the file offset (or the end, if appending) and
+// moves the offset past the data.
+func (f *RegularFile) writeAtOffset(b vfs.Blocker, src []byte, appending bool) (int, error) {
 	f.offMu.Lock()
 	defer f.offMu.Unlock()
-	n, end, err := f.inode.write(credsOf(b), src, uint64(f.off), f.StatusFlags()&linux.O_APPEND != 0)
+	n, end, err := f.inode.write(credsOf(b), src, uint64(f.off), appending)
 	if n > 0 {
 		f.off = int64(end)
 	}
+	return n, err
+}
+
+// AppendWrite implements vfs.Appender.
+func (f *RegularFile) AppendWrite(b vfs.Blocker, src []byte, updateOffset bool) (int, error) {
+	if !f.writable() {
+		return 0, linux.EBADF
+	}
+	if updateOffset {
+		return f.writeAtOffset(b, src, true)
+	}
+	n, _, err := f.inode.write(credsOf(b), src, 0, true)
 	return n, err
 }
 
@@ -194,6 +214,9 @@ func (f *RegularFile) Allocate(ctx vfs.Context, mode uint32, off, length uint64)
 
 // MMapSource implements vfs.Mappable.
 func (f *RegularFile) MMapSource() vfs.MMapSource { return vfs.MMapPages }
+
+// WatchShrink implements vfs.ShrinkNotifier.
+func (f *RegularFile) WatchShrink(w vfs.SizeWatcher) func() { return f.inode.watchShrink(w) }
 
 // SharedPages implements vfs.PageMappable.
 func (f *RegularFile) SharedPages(off, length uint64) ([]vfs.MemoryRange, error) {

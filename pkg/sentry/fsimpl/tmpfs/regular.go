@@ -51,9 +51,22 @@ type regularInode struct {
 	// its data stays until the last link and the last open file are
 	// gone.
 	opens int
+	// watchMu protects watchers, the memory managers that map the
+	// file and are told when it shrinks (with the number of times each
+	// registered). It is a leaf lock.
+	watchMu  sync.Mutex
+	watchers map[vfs.SizeWatcher]int
+
+	// linkable (protected by inode.mu) is set for a file made by
+	// O_TMPFILE without O_EXCL until its first link: linkat may give
+	// it a name although it has no link (Linux's I_LINKABLE).
+	linkable bool
 }
 
-var _ node = (*regularInode)(nil)
+var (
+	_ node              = (*regularInode)(nil)
+	_ vfs.LinkableInode = (*regularInode)(nil)
+)
 
 // newRegular makes a regular file inode; the caller has reserved its
 // inode space.
@@ -69,6 +82,13 @@ func (r *regularInode) Open(ctx vfs.Context, vd vfs.VirtualDentry, flags uint32)
 	r.opens++
 	r.mu.Unlock()
 	return newRegularFile(vd, flags, r), nil
+}
+
+// Linkable implements vfs.LinkableInode.
+func (r *regularInode) Linkable() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.nlink == 0 && r.linkable
 }
 
 // closed is called when an open file of r is released.
@@ -124,22 +144,64 @@ func (r *regularInode) SetStat(ctx vfs.Context, opts vfs.SetStatOptions) error {
 	return nil
 }
 
-// truncate sets the file size.
+// truncate sets the file size. Shrinking tells the memory managers that
+// map the file, after dataMu is released (they take their own lock, which
+// is held around calls into the file).
 func (r *regularInode) truncate(size uint64) error {
 	if size > maxFileSize {
 		return linux.EFBIG
 	}
 	r.dataMu.Lock()
-	defer r.dataMu.Unlock()
 	old := r.size.Load()
 	switch {
 	case size < old && r.seals&linux.F_SEAL_SHRINK != 0:
+		r.dataMu.Unlock()
 		return linux.EPERM
 	case size > old && r.seals&linux.F_SEAL_GROW != 0:
+		r.dataMu.Unlock()
 		return linux.EPERM
 	}
 	r.setSizeLocked(size)
+	r.dataMu.Unlock()
+	if size < old {
+		r.notifyShrunk(size)
+	}
 	return nil
+}
+
+// watchShrink implements vfs.ShrinkNotifier.WatchShrink.
+func (r *regularInode) watchShrink(w vfs.SizeWatcher) func() {
+	r.watchMu.Lock()
+	if r.watchers == nil {
+		r.watchers = make(map[vfs.SizeWatcher]int)
+	}
+	r.watchers[w]++
+	r.watchMu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			r.watchMu.Lock()
+			defer r.watchMu.Unlock()
+			if r.watchers[w]--; r.watchers[w] <= 0 {
+				delete(r.watchers, w)
+			}
+		})
+	}
+}
+
+// notifyShrunk tells the watchers that the file shrank to size.
+//
+// Preconditions: no lock of r is held.
+func (r *regularInode) notifyShrunk(size uint64) {
+	r.watchMu.Lock()
+	ws := make([]vfs.SizeWatcher, 0, len(r.watchers))
+	for w := range r.watchers {
+		ws = append(ws, w)
+	}
+	r.watchMu.Unlock()
+	for _, w := range ws {
+		w.FileShrunk(r, size)
+	}
 }
 
 // setSizeLocked changes the size: shrinking frees the pages beyond the new

@@ -2,17 +2,18 @@ package linux
 
 import (
 	"encoding/binary"
+	"math"
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
+	"bulwark.dev/bulwark/pkg/sentry/fsimpl/tmpfs"
 	"bulwark.dev/bulwark/pkg/sentry/kernel"
 	"bulwark.dev/bulwark/pkg/sentry/vfs"
 	"bulwark.dev/bulwark/pkg/usermem"
 )
 
 const (
-	rwv2Note  = "flags RWF_HIPRI, RWF_DSYNC, RWF_SYNC and RWF_NOSIGNAL only (the sync flags without a sync); others are EOPNOTSUPP"
-	lockNote  = "record locks are checked and always granted: the sandbox has one process"
-	fcntlNote = "no leases, notify, seals or signal-driven I/O; record locks are always granted"
+	rwv2Note  = "flags RWF_HIPRI, RWF_DSYNC, RWF_SYNC, RWF_APPEND and RWF_NOSIGNAL only (the sync flags without a sync; RWF_APPEND on tmpfs and gofer files); others are EOPNOTSUPP"
+	fcntlNote = "no leases, notify or signal-driven I/O; record locks of files outside the VFS are always granted"
 )
 
 // fileSyscalls are the calls on open file descriptors.
@@ -189,9 +190,14 @@ func doRead(t *kernel.Task, f vfs.FileDescription, iovs []iovec, total uint64, o
 }
 
 // doWrite writes total bytes from iovs, at the file offset if off < 0 and
-// at off otherwise. A write to a broken pipe raises SIGPIPE unless
-// nosignal.
-func doWrite(t *kernel.Task, f vfs.FileDescription, iovs []iovec, total uint64, off int64, nosignal bool) (uint64, error) {
+// at off otherwise. rwf are pwritev2's RWF_* flags: RWF_APPEND writes at
+// the end of a file that can append (vfs.Appender), moving the file
+// offset only if off < 0; a write to a broken pipe raises SIGPIPE unless
+// RWF_NOSIGNAL.
+func doWrite(t *kernel.Task, f vfs.FileDescription, iovs []iovec, total uint64, off int64, rwf uint32) (uint64, error) {
+	nosignal := rwf&linux.RWF_NOSIGNAL != 0
+	appender, appending := f.(vfs.Appender)
+	appending = appending && rwf&linux.RWF_APPEND != 0
 	var done uint64
 	buf := make([]byte, min(total, rwChunk))
 	for done < total {
@@ -200,9 +206,12 @@ func doWrite(t *kernel.Task, f vfs.FileDescription, iovs []iovec, total uint64, 
 		var n int
 		var err error
 		if copied > 0 {
-			if off < 0 {
+			switch {
+			case appending:
+				n, err = appender.AppendWrite(t, chunk[:copied], off < 0)
+			case off < 0:
 				n, err = f.Write(t, chunk[:copied])
-			} else {
+			default:
 				n, err = f.PWrite(t, chunk[:copied], off+int64(done))
 			}
 		}
@@ -288,7 +297,7 @@ func rwCommon(t *kernel.Task, fd, addr, count uint64, off int64, write bool) (ui
 	}
 	iovs := []iovec{{addr, count}}
 	if write {
-		return doWrite(t, f, iovs, count, off, false)
+		return doWrite(t, f, iovs, count, off, 0)
 	}
 	return doRead(t, f, iovs, count, off)
 }
@@ -325,7 +334,7 @@ func preadv2(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 
 // rwv2Supported are the preadv2/pwritev2 flags the sentry honours (or, for
 // the hints, may ignore).
-const rwv2Supported = linux.RWF_HIPRI | linux.RWF_DSYNC | linux.RWF_SYNC | linux.RWF_NOSIGNAL
+const rwv2Supported = linux.RWF_HIPRI | linux.RWF_DSYNC | linux.RWF_SYNC | linux.RWF_NOSIGNAL | linux.RWF_APPEND
 
 // rwvCommon is the readv and writev family: off < 0 means the file
 // offset (and -1 is allowed only for the *v2 calls, checked by callers).
@@ -352,7 +361,7 @@ func rwvCommon(t *kernel.Task, fd, addr, count uint64, off int64, flags uint32, 
 		return 0, positionalError(t, f, off, linux.EOPNOTSUPP)
 	}
 	if write {
-		return doWrite(t, f, iovs, total, off, flags&linux.RWF_NOSIGNAL != 0)
+		return doWrite(t, f, iovs, total, off, flags)
 	}
 	return doRead(t, f, iovs, total, off)
 }
@@ -433,6 +442,10 @@ func ioctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
+	// Linux's ioctl does not see O_PATH files at all.
+	if f.StatusFlags()&linux.O_PATH != 0 {
+		return 0, linux.EBADF
+	}
 	// The requests Linux's do_vfs_ioctl serves for every file.
 	switch cmd {
 	case linux.FIOCLEX, linux.FIONCLEX:
@@ -447,6 +460,10 @@ func ioctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 			flag = linux.FASYNC
 		}
 		return 0, setFlag(f, flag, on != 0)
+	case linux.FIGETBSZ, linux.FIONREAD:
+		if handled, err := vfsIoctl(t, f, cmd, arg); handled {
+			return 0, err
+		}
 	}
 	// Job control: the sandbox's only process group is in the
 	// foreground of its terminal.
@@ -475,6 +492,37 @@ func ioctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	return f.Ioctl(t, cmd, arg)
 }
 
+// vfsIoctl serves the do_vfs_ioctl requests that need the file's inode,
+// for files opened through the VFS: FIGETBSZ (the block size, st_blksize)
+// and, for regular files, FIONREAD (the bytes from the offset to the end).
+// It reports whether it handled the request; the others go to the file.
+func vfsIoctl(t *kernel.Task, f vfs.FileDescription, cmd uint32, arg uint64) (bool, error) {
+	pf, ok := f.(vfs.PathFile)
+	if !ok || !pf.VirtualDentry().Ok() {
+		return false, nil
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return true, err
+	}
+	var v int64
+	switch cmd {
+	case linux.FIGETBSZ:
+		v = st.Blksize
+	case linux.FIONREAD:
+		if st.Mode&linux.S_IFMT != linux.S_IFREG {
+			return false, nil
+		}
+		pos, err := f.Seek(0, linux.SEEK_CUR)
+		if err != nil {
+			return true, err
+		}
+		v = st.Size - pos
+	}
+	// Both are put_user of an int: the value is truncated to 32 bits.
+	return true, usermem.CopyOutUint32(t, arg, uint32(v))
+}
+
 // pipeFile is implemented by files that are pipes or may be (host files).
 type pipeFile interface {
 	PipeSize() (int64, error)
@@ -488,6 +536,9 @@ func fcntl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
+	if f.StatusFlags()&linux.O_PATH != 0 && !opathFcntl(cmd) {
+		return 0, linux.EBADF
+	}
 	switch cmd {
 	case linux.F_DUPFD, linux.F_DUPFD_CLOEXEC:
 		// The argument is an unsigned int in Linux.
@@ -534,49 +585,30 @@ func fcntl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 			n, err = pf.SetPipeSize(int64(uint32(arg)))
 		}
 		return uint64(n), err
+	case linux.F_ADD_SEALS:
+		sf, ok := f.(tmpfs.Sealable)
+		if !ok || arg > math.MaxUint32 {
+			return 0, linux.EINVAL
+		}
+		return 0, sf.AddSeals(uint32(arg))
+	case linux.F_GET_SEALS:
+		sf, ok := f.(tmpfs.Sealable)
+		if !ok {
+			return 0, linux.EINVAL
+		}
+		return uint64(sf.Seals()), nil
 	}
 	return 0, linux.EINVAL
 }
 
-// recordLock serves the POSIX and OFD record lock commands: it validates
-// the request as Linux does and then grants it (or, for F_GETLK, reports
-// no conflict), since no other process can hold a lock.
-func recordLock(t *kernel.Task, f vfs.FileDescription, cmd int32, arg uint64) error {
-	var fl linux.Flock
-	if err := copyInStruct(t, arg, &fl); err != nil {
-		return err
+// opathFcntl reports whether fcntl serves cmd on an O_PATH file (Linux's
+// check_fcntl_cmd); the others are EBADF.
+func opathFcntl(cmd int32) bool {
+	switch cmd {
+	case linux.F_DUPFD, linux.F_DUPFD_CLOEXEC, linux.F_GETFD, linux.F_SETFD, linux.F_GETFL:
+		return true
 	}
-	ofd := cmd == linux.F_OFD_GETLK || cmd == linux.F_OFD_SETLK || cmd == linux.F_OFD_SETLKW
-	if ofd && fl.PID != 0 {
-		return linux.EINVAL
-	}
-	get := cmd == linux.F_GETLK || cmd == linux.F_OFD_GETLK
-	switch fl.Type {
-	case linux.F_RDLCK, linux.F_WRLCK:
-	case linux.F_UNLCK:
-		if get {
-			return linux.EINVAL
-		}
-	default:
-		return linux.EINVAL
-	}
-	switch fl.Whence {
-	case linux.SEEK_SET:
-		if fl.Start < 0 || (fl.Len < 0 && fl.Start+fl.Len < 0) {
-			return linux.EINVAL
-		}
-	case linux.SEEK_CUR, linux.SEEK_END:
-	default:
-		return linux.EINVAL
-	}
-	if get {
-		fl.Type = linux.F_UNLCK
-		return copyOutStruct(t, arg, &fl)
-	}
-	if (fl.Type == linux.F_RDLCK && !canRead(f)) || (fl.Type == linux.F_WRLCK && !canWrite(f)) {
-		return linux.EBADF
-	}
-	return nil
+	return false
 }
 
 func dup(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {

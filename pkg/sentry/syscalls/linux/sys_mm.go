@@ -2,6 +2,7 @@ package linux
 
 import (
 	"bulwark.dev/bulwark/pkg/abi/linux"
+	"bulwark.dev/bulwark/pkg/sentry/fsimpl/tmpfs"
 	"bulwark.dev/bulwark/pkg/sentry/kernel"
 	"bulwark.dev/bulwark/pkg/sentry/mm"
 	"bulwark.dev/bulwark/pkg/sentry/platform"
@@ -152,6 +153,14 @@ func fileMMapOpts(t *kernel.Task, file vfs.FileDescription, flags, prot, off uin
 		// A shared mapping of a file not open for writing can never
 		// become writable.
 		opts.NoMayWrite = !writable
+		// Nor can one of a memfd sealed against writes
+		// (memfd_check_seals_mmap).
+		if sf, ok := file.(tmpfs.Sealable); ok && sf.Seals()&(linux.F_SEAL_WRITE|linux.F_SEAL_FUTURE_WRITE) != 0 {
+			if prot&protWrite != 0 {
+				return linux.EPERM
+			}
+			opts.NoMayWrite = true
+		}
 	case mapPrivate:
 	default:
 		return linux.EINVAL

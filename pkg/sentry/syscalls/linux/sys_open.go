@@ -10,7 +10,7 @@ import (
 	"bulwark.dev/bulwark/pkg/usermem"
 )
 
-const tmpfileNote = "O_TMPFILE is EOPNOTSUPP (libc falls back to a named file); the fd is installed after the open, so EMFILE can follow a creation"
+const tmpfileNote = "O_TMPFILE on tmpfs only (EOPNOTSUPP elsewhere; libc falls back to a named file); the fd is installed after the open, so EMFILE can follow a creation"
 
 // openEntries open (and create) files.
 var openEntries = map[uintptr]kernel.Syscall{
@@ -156,24 +156,13 @@ func doOpen(t *kernel.Task, dirfd int32, pathAddr uint64, how linux.OpenHow) (ui
 		return 0, err
 	}
 	pop.Resolve = how.Resolve
-	if flags&oTmpfileBit != 0 {
-		// The directory must exist; the file systems make no unnamed
-		// files yet, and libc falls back to a named temporary file.
-		vd, err := t.VFS().GetDentryAt(t, pop)
-		if err != nil {
-			return 0, err
-		}
-		st, err := vd.Dentry.Inode().Stat()
-		if err != nil {
-			return 0, err
-		}
-		if !vfs.IsDir(st.Mode) {
-			return 0, linux.ENOTDIR
-		}
-		return 0, linux.EOPNOTSUPP
-	}
 	mode := uint32(how.Mode) &^ t.FSContext().Umask()
-	f, err := t.VFS().OpenAt(t, pop, vfs.OpenOptions{Flags: uint32(flags), Mode: mode})
+	var f vfs.FileDescription
+	if flags&oTmpfileBit != 0 {
+		f, err = t.VFS().OpenTmpfile(t, pop, uint32(flags), mode)
+	} else {
+		f, err = t.VFS().OpenAt(t, pop, vfs.OpenOptions{Flags: uint32(flags), Mode: mode})
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -28,6 +28,8 @@ var families = []map[uintptr]kernel.Syscall{
 	pollSyscalls,
 	pathSyscalls,
 	execSyscalls,
+	memfdSyscalls,
+	lockSyscalls,
 	unsupportedSyscalls,
 }
 

@@ -1,27 +1,38 @@
 // Command bench runs Bulwark's benchmarks and prints their results as a
-// table: the getpid benchmark (test/benchmarks/getpid.c) natively, in
+// table: each benchmark (a C program in test/benchmarks) runs natively, in
 // Bulwark's runsc and in Debian's runsc (gVisor, the peer), interleaved
 // round by round in one run, so the ratios to native are fair on a machine
 // whose speed drifts.
 //
+// The benchmarks are listed in the benchmarks table: the system call round
+// trip (getpid.c) and the file system's stat, open+close and sequential read
+// (fs.c). The read benchmark's file is created before the first round in a
+// work directory under /var/tmp (Bulwark's `runsc do` covers /tmp with an
+// empty tmpfs, so a host file under /tmp is invisible in the sandbox) and
+// removed at the end, as are the built programs.
+//
 // It only measures and reports: it never fails because a number is slow, and
-// a runner that cannot run is reported with the reason instead of a number.
+// a runner that cannot run a benchmark is reported with the reason instead
+// of a number.
 //
 // Usage (from the repository root; `make bench` does this):
 //
-//	go run ./test/benchmarks/cmd/bench [-runsc bin/runsc] [-peer /usr/bin/runsc] [-rounds 5] [-n 20000]
+//	go run ./test/benchmarks/cmd/bench [-runsc bin/runsc] [-peer /usr/bin/runsc] [-rounds 5] [-n 20000] [-run regexp]
 package main
 
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -34,19 +45,69 @@ import (
 var (
 	runscFlag = flag.String("runsc", "bin/runsc", "Bulwark's runsc binary")
 	peerFlag  = flag.String("peer", "/usr/bin/runsc", "Debian's runsc (gVisor); skipped with a note if missing")
-	srcFlag   = flag.String("src", "test/benchmarks/getpid.c", "the getpid benchmark's C source")
-	rounds    = flag.Int("rounds", 5, "rounds; each round runs every runner once")
-	calls     = flag.Int("n", 20000, "getpid calls per run")
+	srcDir    = flag.String("src", "test/benchmarks", "directory of the benchmarks' C sources")
+	workFlag  = flag.String("workdir", "/var/tmp", "where the programs and the read benchmark's file are made (not /tmp: the sandbox hides it)")
+	runFlag   = flag.String("run", "", "run only the benchmarks whose names match this regular expression")
+	rounds    = flag.Int("rounds", 5, "rounds; each round runs every benchmark on every runner once")
+	calls     = flag.Int("n", 20000, "calls per run of the getpid, stat and open benchmarks")
+	statPath  = flag.String("path", "/etc/hostname", "file of the container root that stat and open use")
+	readMiB   = flag.Int("read-mib", 1024, "size of the read benchmark's file, MiB")
+	readBlock = flag.Int("read-block", 1<<20, "bytes per read call of the read benchmark")
 	timeout   = flag.Duration("timeout", 5*time.Minute, "limit for one run (a hang guard)")
 )
 
-// runner is one way of running the benchmark program.
+// env is what a benchmark's arguments are made from.
+type env struct {
+	readFile string // the read benchmark's file
+}
+
+// benchmark is one measurement: a program built from a C source in srcDir,
+// run with arguments, printing a metric as a key=value field.
+type benchmark struct {
+	name string
+	// prog is the program's name; its source is prog + ".c".
+	prog string
+	args func(e *env) []string
+	// metric is the output field holding the result, unit its unit.
+	metric, unit string
+	// rate is set for a metric where more is better (a throughput): the
+	// ratio to native is then inverted, so "× native" is always how many
+	// times longer the work takes than natively.
+	rate bool
+	// needsFile is set if the benchmark reads env.readFile.
+	needsFile bool
+}
+
+var benchmarks = []benchmark{
+	{
+		name: "getpid", prog: "getpid", metric: "ns_per_call", unit: "ns/call",
+		args: func(*env) []string { return []string{strconv.Itoa(*calls)} },
+	},
+	{
+		name: "stat", prog: "fs", metric: "ns_per_call", unit: "ns/call",
+		args: func(*env) []string { return []string{"stat", *statPath, strconv.Itoa(*calls)} },
+	},
+	{
+		name: "open+close", prog: "fs", metric: "ns_per_call", unit: "ns/call",
+		args: func(*env) []string { return []string{"open", *statPath, strconv.Itoa(*calls)} },
+	},
+	{
+		name: "read", prog: "fs", metric: "mb_per_s", unit: "MB/s", rate: true, needsFile: true,
+		args: func(e *env) []string { return []string{"read", e.readFile, strconv.Itoa(*readBlock)} },
+	},
+}
+
+// runner is one way of running a benchmark program.
 type runner struct {
 	name   string
 	prefix []string // argv before the program; empty for native
 	// skip, if set, is why the runner is not run at all.
-	skip    string
-	samples []float64 // ns per call, one per successful round
+	skip string
+}
+
+// result collects one benchmark's runs on one runner.
+type result struct {
+	samples []float64 // the metric, one per successful round
 	errs    []string  // why rounds failed
 }
 
@@ -56,7 +117,7 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if flag.NArg() != 0 || *rounds < 1 || *calls < 1 {
+	if flag.NArg() != 0 || *rounds < 1 || *calls < 1 || *readMiB < 1 || *readBlock < 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -67,21 +128,50 @@ func main() {
 }
 
 func run() error {
-	dir, err := os.MkdirTemp("", "bulwark-bench-")
+	selected, err := selectBenchmarks(*runFlag)
+	if err != nil {
+		return err
+	}
+
+	dir, err := os.MkdirTemp(*workFlag, "bulwark-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	// An interrupted run still removes its (possibly 1 GiB) file.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		os.RemoveAll(dir)
+		fmt.Fprintf(os.Stderr, "bench: %v: removed %s\n", s, dir)
+		os.Exit(1)
+	}()
 
-	prog := filepath.Join(dir, "getpid")
-	if out, err := exec.Command("gcc", "-static", "-O2", "-o", prog, *srcFlag).CombinedOutput(); err != nil {
-		return fmt.Errorf("build %s (run from the repository root): %v\n%s", *srcFlag, err, out)
+	progs := map[string]string{}
+	e := &env{}
+	for _, b := range selected {
+		if _, ok := progs[b.prog]; !ok {
+			src := filepath.Join(*srcDir, b.prog+".c")
+			prog := filepath.Join(dir, b.prog)
+			if out, err := exec.Command("gcc", "-static", "-O2", "-o", prog, src).CombinedOutput(); err != nil {
+				return fmt.Errorf("build %s (run from the repository root): %v\n%s", src, err, out)
+			}
+			progs[b.prog] = prog
+		}
+		if b.needsFile && e.readFile == "" {
+			e.readFile = filepath.Join(dir, "read-data")
+			fmt.Fprintf(os.Stderr, "creating %d MiB in %s\n", *readMiB, e.readFile)
+			if err := writeFile(e.readFile, int64(*readMiB)<<20); err != nil {
+				return err
+			}
+		}
 	}
 
 	runners := []*runner{
 		{name: "native"},
-		{name: "bulwark (" + *runscFlag + ")", prefix: []string{*runscFlag, "do"}},
-		{name: "gvisor peer (" + *peerFlag + ")", prefix: []string{*peerFlag, "--network=none", "do"}},
+		{name: "bulwark", prefix: []string{*runscFlag, "do"}},
+		{name: "gvisor peer", prefix: []string{*peerFlag, "--network=none", "do"}},
 	}
 	for _, r := range runners[1:] {
 		if _, err := os.Stat(r.prefix[0]); errors.Is(err, fs.ErrNotExist) {
@@ -93,30 +183,82 @@ func run() error {
 		}
 	}
 
-	arg := strconv.Itoa(*calls)
-	for i := 0; i < *rounds; i++ {
-		for _, r := range runners {
-			if r.skip != "" {
-				continue
+	results := make([][]result, len(selected))
+	for i := range results {
+		results[i] = make([]result, len(runners))
+	}
+	for round := 1; round <= *rounds; round++ {
+		for bi, b := range selected {
+			args := append([]string{progs[b.prog]}, b.args(e)...)
+			for ri, r := range runners {
+				if r.skip != "" {
+					continue
+				}
+				argv := append(append([]string{}, r.prefix...), args...)
+				v, err := measure(argv, b.metric)
+				res := &results[bi][ri]
+				if err != nil {
+					res.errs = append(res.errs, err.Error())
+					fmt.Fprintf(os.Stderr, "round %d %s %s: %v\n", round, b.name, r.name, err)
+					continue
+				}
+				res.samples = append(res.samples, v)
+				fmt.Fprintf(os.Stderr, "round %d %s %s: %.1f %s\n", round, b.name, r.name, v, b.unit)
 			}
-			argv := append(append([]string{}, r.prefix...), prog, arg)
-			ns, err := measure(argv)
-			if err != nil {
-				r.errs = append(r.errs, err.Error())
-				fmt.Fprintf(os.Stderr, "round %d %s: %v\n", i+1, r.name, err)
-				continue
-			}
-			r.samples = append(r.samples, ns)
-			fmt.Fprintf(os.Stderr, "round %d %s: %.1f ns/call\n", i+1, r.name, ns)
 		}
 	}
 
-	report(runners)
+	report(selected, runners, results)
 	return nil
 }
 
-// measure runs argv once and returns the ns/call the program printed.
-func measure(argv []string) (float64, error) {
+// selectBenchmarks returns the benchmarks whose names match expr (all if
+// expr is empty).
+func selectBenchmarks(expr string) ([]benchmark, error) {
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return nil, fmt.Errorf("-run: %w", err)
+	}
+	var out []benchmark
+	for _, b := range benchmarks {
+		if re.MatchString(b.name) {
+			out = append(out, b)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("-run %q matches no benchmark", expr)
+	}
+	return out, nil
+}
+
+// writeFile creates path with size bytes of random data (repeated 1 MiB
+// blocks) and flushes it to disk, so write-back does not disturb the
+// rounds; its pages stay in the page cache, so every read is a cached read.
+func writeFile(path string, size int64) error {
+	block := make([]byte, 1<<20)
+	if _, err := rand.Read(block); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	for left := size; left > 0; left -= int64(len(block)) {
+		if _, err := f.Write(block[:min(left, int64(len(block)))]); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// measure runs argv once and returns the value of the field metric=
+// that the program printed.
+func measure(argv []string, metric string) (float64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
@@ -133,11 +275,11 @@ func measure(argv []string) (float64, error) {
 		return 0, fmt.Errorf("%v: %s", err, firstLine(stderr.String()))
 	}
 	for _, field := range strings.Fields(stdout.String()) {
-		if v, ok := strings.CutPrefix(field, "ns_per_call="); ok {
+		if v, ok := strings.CutPrefix(field, metric+"="); ok {
 			return strconv.ParseFloat(v, 64)
 		}
 	}
-	return 0, fmt.Errorf("no ns_per_call in output %q", firstLine(stdout.String()))
+	return 0, fmt.Errorf("no %s in output %q", metric, firstLine(stdout.String()))
 }
 
 func firstLine(s string) string {
@@ -161,8 +303,9 @@ func median(xs []float64) float64 {
 }
 
 // report prints the results as a Markdown table, ready to paste into
-// test/benchmarks/README.md.
-func report(runners []*runner) {
+// test/benchmarks/README.md: a row per benchmark, a column per runner
+// holding the median over the rounds and its ratio to native's median.
+func report(selected []benchmark, runners []*runner, results [][]result) {
 	host, _ := os.Hostname()
 	var uts syscall.Utsname
 	release := "?"
@@ -176,36 +319,78 @@ func report(runners []*runner) {
 		}
 		release = string(b)
 	}
-	fmt.Printf("\ngetpid: %d calls per run, %d rounds, %s, Linux %s, %d CPUs, %s, host %s\n\n",
-		*calls, *rounds, time.Now().UTC().Format("2006-01-02"), release, runtime.NumCPU(), runtime.Version(), host)
+	fmt.Printf("\n%s, Linux %s, %d CPUs, %s, host %s; bulwark: %s, gvisor peer: %s\n",
+		time.Now().UTC().Format("2006-01-02"), release, runtime.NumCPU(), runtime.Version(), host, *runscFlag, *peerFlag)
+	fmt.Printf("%d rounds, %d calls per run, stat and open of %s, read of %d MiB in %d-byte calls\n\n",
+		*rounds, *calls, *statPath, *readMiB, *readBlock)
 
-	var native float64
-	if len(runners[0].samples) > 0 {
-		native = median(runners[0].samples)
+	header := []string{"benchmark", "unit"}
+	for i, r := range runners {
+		if i > 0 {
+			header = append(header, r.name+" (× native)")
+		} else {
+			header = append(header, r.name)
+		}
 	}
-	rows := [][]string{{"runner", "median ns/call", "× native", "rounds ok", "note"}}
-	for _, r := range runners {
-		med, ratio, note := "-", "-", ""
-		if len(r.samples) > 0 {
-			m := median(r.samples)
-			med = fmt.Sprintf("%.0f", m)
-			if native > 0 {
-				ratio = fmt.Sprintf("%.1f", m/native)
+	rows := [][]string{header}
+	var notes []string
+	for bi, b := range selected {
+		row := []string{b.name, b.unit}
+		var native float64
+		if s := results[bi][0].samples; len(s) > 0 {
+			native = median(s)
+		}
+		for ri, r := range runners {
+			res := results[bi][ri]
+			var cell string
+			switch {
+			case r.skip != "":
+				cell = "skipped"
+				notes = appendOnce(notes, fmt.Sprintf("%s skipped: %s", r.name, r.skip))
+			case len(res.samples) == 0:
+				cell = "failed: " + strings.ReplaceAll(res.errs[0], "|", `\|`)
+			default:
+				m := median(res.samples)
+				cell = fmt.Sprintf("%.0f", m)
+				var extra []string
+				if ri > 0 && native > 0 {
+					ratio := m / native
+					if b.rate {
+						ratio = native / m
+					}
+					extra = append(extra, fmt.Sprintf("%.1f×", ratio))
+				}
+				if len(res.errs) > 0 {
+					extra = append(extra, fmt.Sprintf("%d/%d rounds ok", len(res.samples), *rounds))
+					notes = append(notes, fmt.Sprintf("%s %s failed: %s", b.name, r.name, res.errs[0]))
+				}
+				if len(extra) > 0 {
+					cell += " (" + strings.Join(extra, ", ") + ")"
+				}
 			}
+			row = append(row, cell)
 		}
-		switch {
-		case r.skip != "":
-			note = "skipped: " + r.skip
-		case len(r.errs) > 0:
-			note = "failed: " + r.errs[0]
-		}
-		rows = append(rows, []string{r.name, med, ratio, fmt.Sprintf("%d/%d", len(r.samples), *rounds), note})
+		rows = append(rows, row)
 	}
 	printTable(rows)
+	fmt.Println("\n× native: how many times longer than natively the work takes (for MB/s, native's rate over the runner's).")
+	for _, n := range notes {
+		fmt.Println("- " + n)
+	}
+}
+
+func appendOnce(xs []string, s string) []string {
+	for _, x := range xs {
+		if x == s {
+			return xs
+		}
+	}
+	return append(xs, s)
 }
 
 // printTable prints rows as a Markdown table with padded columns; rows[0]
-// is the header. Columns 1-3 are numbers and are right-aligned.
+// is the header. Columns from the third on hold numbers and are
+// right-aligned.
 func printTable(rows [][]string) {
 	width := make([]int, len(rows[0]))
 	for _, row := range rows {
@@ -213,11 +398,12 @@ func printTable(rows [][]string) {
 			width[i] = max(width[i], utf8.RuneCountInString(cell))
 		}
 	}
+	numeric := func(i int) bool { return i >= 2 }
 	line := func(cells []string) {
 		var b strings.Builder
 		for i, cell := range cells {
 			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(cell))
-			if i >= 1 && i <= 3 {
+			if numeric(i) {
 				fmt.Fprintf(&b, "| %s%s ", pad, cell)
 			} else {
 				fmt.Fprintf(&b, "| %s%s ", cell, pad)
@@ -228,7 +414,7 @@ func printTable(rows [][]string) {
 	line(rows[0])
 	sep := make([]string, len(width))
 	for i, w := range width {
-		if i >= 1 && i <= 3 {
+		if numeric(i) {
 			sep[i] = strings.Repeat("-", w-1) + ":"
 		} else {
 			sep[i] = strings.Repeat("-", w)

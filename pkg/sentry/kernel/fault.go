@@ -1,0 +1,33 @@
+package kernel
+
+import (
+	"bulwark.dev/bulwark/pkg/abi/linux"
+	"bulwark.dev/bulwark/pkg/sentry/mm"
+)
+
+// Page-fault error code bits (arch/x86/include/asm/trap_pf.h).
+const (
+	pfWrite = 1 << 1
+	pfInstr = 1 << 4
+)
+
+// memoryFault lets the memory manager explain a page fault of application
+// code before it becomes a signal: it returns nil if mm has mapped the
+// page (the access is run again), a SIGBUS (BUS_ADRERR) for a page wholly
+// beyond the end of a mapped file, and info itself otherwise.
+func (t *Task) memoryFault(info *linux.SignalInfo) *linux.SignalInfo {
+	if linux.Signal(info.Signo) != linux.SIGSEGV || info.Code <= 0 || t.tg.mm == nil {
+		// Not a page fault (SI_KERNEL is a #GP, for instance).
+		return info
+	}
+	trap := t.ctx.LastTrap()
+	switch t.tg.mm.HandleFault(t, info.Addr(), trap.ErrorCode&pfWrite != 0, trap.ErrorCode&pfInstr != 0) {
+	case mm.FaultRetry:
+		return nil
+	case mm.FaultBus:
+		bus := &linux.SignalInfo{Signo: int32(linux.SIGBUS), Code: linux.BUS_ADRERR}
+		bus.SetAddr(info.Addr())
+		return bus
+	}
+	return info
+}
