@@ -23,3 +23,6 @@ func XStateSize() int {
 	_, ebx, _, _ := cpuid(0xd, 0)
 	return int(ebx)
 }
+
+// CPUID executes the CPUID instruction with leaf in EAX and sub in ECX.
+func CPUID(leaf, sub uint32) (eax, ebx, ecx, edx uint32) { return cpuid(leaf, sub) }

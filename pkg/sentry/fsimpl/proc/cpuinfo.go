@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+
+	"bulwark.dev/bulwark/pkg/sentry/arch"
 )
 
-// cpuid executes the CPUID instruction (cpuid_amd64.s). It duplicates
-// pkg/sentry/arch's unexported one until arch exports it.
-func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
+// cpuid executes the CPUID instruction.
+var cpuid = arch.CPUID
 
 // cpuFlagNames name the CPUID feature bits as Linux's cpuinfo "flags"
 // line does (arch/x86/include/asm/cpufeatures.h); bits Linux does not
