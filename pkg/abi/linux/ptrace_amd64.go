@@ -61,3 +61,19 @@ const (
 		X86_EFLAGS_SF | X86_EFLAGS_ZF | X86_EFLAGS_AF | X86_EFLAGS_PF |
 		X86_EFLAGS_CF | X86_EFLAGS_RF
 )
+
+// PTRACE_GET_RSEQ_CONFIGURATION (Linux 5.13+) reads a tracee's rseq
+// registration into a PtraceRseqConfiguration.
+const PTRACE_GET_RSEQ_CONFIGURATION = 0x420f
+
+// PtraceRseqConfiguration is struct ptrace_rseq_configuration.
+type PtraceRseqConfiguration struct {
+	RseqAbiPointer uint64
+	RseqAbiSize    uint32
+	Signature      uint32
+	Flags          uint32
+	Pad            uint32
+}
+
+// RSEQ_FLAG_UNREGISTER is rseq(2)'s flag that removes a registration.
+const RSEQ_FLAG_UNREGISTER = 1

@@ -147,6 +147,11 @@ func (c *context) faultContext(sig unix.Signal) (platform.TrapInfo, error) {
 		if ws.StopSignal() == unix.SIGTRAP && uint32(ws)>>16 == 0 {
 			break
 		}
+		// The handler could not run (no room for its frame): the fault
+		// is forced again and would repeat forever.
+		if err := c.t.syncSignalError(ws, "delivering a fault to the stub handler"); err != nil {
+			return platform.TrapInfo{}, err
+		}
 		if err := c.t.cont(unix.PTRACE_CONT); err != nil {
 			return platform.TrapInfo{}, err
 		}

@@ -29,6 +29,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/sentry/platform"
 )
 
@@ -229,6 +230,16 @@ func (t *thread) bootstrap(memfd int) error {
 	}
 	if err := boot(unix.SYS_MPROTECT, stubStart, stubSize, unix.PROT_READ|unix.PROT_EXEC); err != nil {
 		return err
+	}
+	// A sentry built with cgo forks the stub from a glibc thread that has
+	// an rseq area registered; the kernel would write to it (and, once it
+	// is unmapped below, raise SIGSEGV) at every return to user mode.
+	if cfg, err := getRseqConfig(t.tid); err != nil {
+		return fmt.Errorf("ptrace: master stub rseq configuration: %w", err)
+	} else if cfg.RseqAbiPointer != 0 {
+		if err := boot(unix.SYS_RSEQ, cfg.RseqAbiPointer, uint64(cfg.RseqAbiSize), linux.RSEQ_FLAG_UNREGISTER, uint64(cfg.Signature)); err != nil {
+			return fmt.Errorf("ptrace: unregister the master stub's rseq area: %w", err)
+		}
 	}
 	// From here on the stub page serves injections.
 	steps := []struct {

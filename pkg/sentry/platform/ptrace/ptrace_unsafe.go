@@ -67,3 +67,19 @@ func getSigInfo(tid int, info *linux.SignalInfo) error {
 	}
 	return nil
 }
+
+// getRseqConfig reads the rseq registration of a stopped tracee. A kernel
+// older than 5.13, which lacks the request, reports no registration.
+func getRseqConfig(tid int) (linux.PtraceRseqConfiguration, error) {
+	var cfg linux.PtraceRseqConfiguration
+	// Sound: cfg has the layout of struct ptrace_rseq_configuration and
+	// the kernel writes at most addr (its size) bytes of it.
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, linux.PTRACE_GET_RSEQ_CONFIGURATION, uintptr(tid), unsafe.Sizeof(cfg), uintptr(unsafe.Pointer(&cfg)), 0, 0)
+	if e == unix.EIO {
+		return linux.PtraceRseqConfiguration{}, nil
+	}
+	if e != 0 {
+		return cfg, e
+	}
+	return cfg, nil
+}

@@ -124,6 +124,9 @@ func (t *thread) syscall(site uint64, nr uintptr, args ...uint64) (uint64, error
 		if ws.StopSignal() == unix.SIGTRAP {
 			break
 		}
+		if err := t.syncSignalError(ws, fmt.Sprintf("injecting syscall %d", nr)); err != nil {
+			return 0, err
+		}
 		// Anything else (an interrupting SIGSTOP, a group stop) is
 		// suppressed: the injected call has not run yet, or has run
 		// and the int3 is still ahead.
@@ -173,4 +176,24 @@ func (t *thread) kill() {
 			return
 		}
 	}
+}
+
+// syncSignalError reports a synchronous fault signal (SIGSEGV, SIGBUS,
+// SIGILL, SIGFPE) that stopped t while it ran stub code (doing is what for,
+// in the message). Suppressing such a signal would re-execute the faulting
+// instruction forever, so the caller must give up with this error, which
+// names the instruction pointer. Other stops give nil.
+func (t *thread) syncSignalError(ws unix.WaitStatus, doing string) error {
+	switch ws.StopSignal() {
+	case unix.SIGSEGV, unix.SIGBUS, unix.SIGILL, unix.SIGFPE:
+	default:
+		return nil
+	}
+	var regs linux.PtraceRegs
+	if err := getRegs(t.tid, &regs); err != nil {
+		return fmt.Errorf("ptrace: stub thread %d got %v %s", t.tid, ws.StopSignal(), doing)
+	}
+	var info linux.SignalInfo
+	getSigInfo(t.tid, &info)
+	return fmt.Errorf("ptrace: stub thread %d got %v (code %d, addr %#x) at rip %#x %s", t.tid, ws.StopSignal(), info.Code, info.Addr(), regs.Rip, doing)
 }
