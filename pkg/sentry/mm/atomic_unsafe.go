@@ -13,6 +13,9 @@ func (mm *MM) withWord(addr uint64, write bool, f func(p *uint32)) error {
 	if addr%4 != 0 {
 		return linux.EINVAL
 	}
+	if write {
+		mm.prepareWrite(addr, 4)
+	}
 	mm.mu.RLock()
 	defer mm.mu.RUnlock()
 	v := mm.lookup(addr)

@@ -90,12 +90,23 @@ func allowed(prot platform.Prot, write, exec bool) bool {
 }
 
 // HandleFault explains a page fault of application code at addr (write
-// or exec say what the access was). b blocks while a file that grew is
-// read.
+// or exec say what the access was): the first write to copy-on-write
+// memory (fork.go), or a touch beyond the end of a mapped file. b blocks
+// while a file that grew is read.
 func (mm *MM) HandleFault(b vfs.Blocker, addr uint64, write, exec bool) FaultResult {
 	mm.mu.Lock()
 	defer mm.unlock()
 	v := mm.lookup(addr)
+	// A copy-on-write vma is mapped with every permission but write, so
+	// a fault in it that is not an exec is a write, even when the
+	// platform could not say.
+	if v != nil && v.cow && v.prot.Write && !exec {
+		if err := mm.breakCOW(v); err != nil {
+			// Linux's answer to a fault it has no memory for.
+			return FaultBus
+		}
+		return FaultRetry
+	}
 	if v == nil || !v.beyondEOF || !allowed(v.prot, write, exec) {
 		return FaultSegv
 	}

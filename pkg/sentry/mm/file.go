@@ -230,7 +230,7 @@ func (mm *MM) insertRanges(tmpl *vma, start, fileOff uint64, ranges []vfs.Memory
 		cur = v.end
 	}
 	for a, i := start, 0; i < len(ranges); i++ {
-		if err := mm.as.MapFile(a, mm.mf.FD(), ranges[i].Offset, ranges[i].Length, tmpl.prot); err != nil {
+		if err := mm.as.MapFile(a, mm.mf.FD(), ranges[i].Offset, ranges[i].Length, tmpl.platformProt()); err != nil {
 			mm.removeRange(start, cur)
 			return err
 		}

@@ -8,8 +8,10 @@
 // exception are the pages of file mappings wholly beyond the end of a
 // regular file, which have no memory so that touching them faults: the
 // kernel asks HandleFault, which answers SIGBUS or, if the file has grown
-// since, brings the pages in (eof.go). Every other page fault in the
-// application is a real fault (SIGSEGV), never work for mm.
+// since, brings the pages in (eof.go). The other exception is private
+// memory shared copy-on-write with a forked process, mapped without write
+// permission until its first write (fork.go). Every other page fault in
+// the application is a real fault (SIGSEGV), never work for mm.
 //
 // Copy-in and copy-out go through the sentry's own mapping of the memory
 // file and honour the VMA's protections, as copy_from_user does.
@@ -90,6 +92,9 @@ type vma struct {
 	// false) and nothing in the platform, so touching it faults (see
 	// eof.go). filePages then says what memory it would get.
 	beyondEOF bool
+	// cow marks private memory shared with another address space since
+	// a fork: it is copied before it is first written (fork.go).
+	cow bool
 }
 
 func (v *vma) length() uint64 { return v.end - v.start }
@@ -239,7 +244,7 @@ func mergeable(a, b *vma) bool {
 		(!a.backed || a.off+a.length() == b.off) &&
 		a.noMayWrite == b.noMayWrite && a.noMayExec == b.noMayExec &&
 		a.file == b.file && a.filePages == b.filePages && a.dev == b.dev && a.ino == b.ino &&
-		a.beyondEOF == b.beyondEOF &&
+		a.beyondEOF == b.beyondEOF && a.cow == b.cow &&
 		(!a.hasFileOffset() || a.fileOff+a.length() == b.fileOff)
 }
 
@@ -303,7 +308,7 @@ func (mm *MM) back(v *vma) error {
 		return err
 	}
 	v.off, v.backed = off, true
-	return mm.as.MapFile(v.start, mm.mf.FD(), off, v.length(), v.prot)
+	return mm.as.MapFile(v.start, mm.mf.FD(), off, v.length(), v.platformProt())
 }
 
 // findGap returns the highest free range of length bytes below below, or
@@ -349,6 +354,9 @@ var _ usermem.IO = (*MM)(nil)
 // which way; force ignores protections (for the loader and ptrace-like
 // pokes).
 func (mm *MM) copy(addr uint64, buf []byte, write, force bool) (int, error) {
+	if write {
+		mm.prepareWrite(addr, uint64(len(buf)))
+	}
 	mm.mu.RLock()
 	defer mm.mu.RUnlock()
 	done := 0

@@ -198,7 +198,7 @@ func (mm *MM) MProtect(addr, length uint64, prot platform.Prot) error {
 		v.prot = prot
 		if v.backed {
 			// A vma beyond the end of its file has nothing mapped.
-			if err := mm.as.Protect(v.start, v.length(), prot); err != nil {
+			if err := mm.as.Protect(v.start, v.length(), v.platformProt()); err != nil {
 				return err
 			}
 		}
@@ -320,7 +320,7 @@ func (mm *MM) duplicate(v *vma, oldAddr, newLen, flags, newAddr uint64) (uint64,
 	}
 	if nv.backed {
 		mm.mf.IncRef(nv.off, newLen)
-		if err := mm.as.MapFile(nv.start, mm.mf.FD(), nv.off, newLen, nv.prot); err != nil {
+		if err := mm.as.MapFile(nv.start, mm.mf.FD(), nv.off, newLen, nv.platformProt()); err != nil {
 			return 0, err
 		}
 	}
@@ -384,6 +384,12 @@ func (mm *MM) extendCopy(ctx vfs.Blocker, v *vma, end uint64) error {
 // Preconditions: mm.mu is held for writing; [v.end, end) is free; v is
 // not filePages.
 func (mm *MM) extend(v *vma, end uint64) error {
+	if v.cow {
+		// The new part would be this address space's alone.
+		if err := mm.breakCOW(v); err != nil {
+			return err
+		}
+	}
 	grow := end - v.end
 	if !v.backed || !mm.mf.AllocateAt(v.off+v.length(), grow) {
 		// Move the contents to a range of the file big enough for both.
@@ -397,11 +403,11 @@ func (mm *MM) extend(v *vma, end uint64) error {
 		}
 		v.off, v.backed = off, true
 		v.end = end
-		return mm.as.MapFile(v.start, mm.mf.FD(), v.off, v.length(), v.prot)
+		return mm.as.MapFile(v.start, mm.mf.FD(), v.off, v.length(), v.platformProt())
 	}
 	old := v.end
 	v.end = end
-	return mm.as.MapFile(old, mm.mf.FD(), v.fileOffset(old), grow, v.prot)
+	return mm.as.MapFile(old, mm.mf.FD(), v.fileOffset(old), grow, v.platformProt())
 }
 
 // move relocates [oldAddr, oldAddr+oldLen) to newAddr, resized to newLen.
@@ -430,7 +436,7 @@ func (mm *MM) move(ctx vfs.Blocker, oldAddr, oldLen, newAddr, newLen uint64) (ui
 	nv := *v
 	nv.start, nv.end = newAddr, newAddr+keep
 	if nv.backed {
-		if err := mm.as.MapFile(nv.start, mm.mf.FD(), nv.off, keep, nv.prot); err != nil {
+		if err := mm.as.MapFile(nv.start, mm.mf.FD(), nv.off, keep, nv.platformProt()); err != nil {
 			return 0, err
 		}
 	}
@@ -490,8 +496,8 @@ func (mm *MM) MAdvise(ctx vfs.Blocker, addr, length uint64, advice int32) error 
 		return nil
 	}
 	end := addr + length
-	mm.mu.RLock()
-	defer mm.mu.RUnlock()
+	mm.mu.Lock()
+	defer mm.unlock()
 	cur := addr
 	for i := mm.find(addr); i < len(mm.vmas) && mm.vmas[i].start < end; i++ {
 		v := mm.vmas[i]
@@ -499,6 +505,12 @@ func (mm *MM) MAdvise(ctx vfs.Blocker, addr, length uint64, advice int32) error 
 			return linux.ENOMEM
 		}
 		s, e := max(v.start, addr), min(v.end, end)
+		if v.cow && (advice == MADV_DONTNEED || advice == MADV_FREE) {
+			// The pages to drop are shared with another process.
+			if err := mm.breakCOW(v); err != nil {
+				return err
+			}
+		}
 		switch advice {
 		case MADV_DONTNEED:
 			// Shared memory keeps its data; private memory goes back

@@ -34,9 +34,9 @@ type MemoryFile struct {
 	free []frange
 	// used is the number of allocated bytes.
 	used uint64
-	// extraRefs counts, per page offset, the references beyond the first
-	// (pages shared by several mappings). Pages not in the map have one.
-	extraRefs map[uint64]uint32
+	// refs counts the references beyond the first of pages shared by
+	// several mappings (refs.go). Pages it does not cover have one.
+	refs refRanges
 }
 
 type frange struct{ off, end uint64 }
@@ -58,7 +58,7 @@ func New(name string, capacity uint64) (*MemoryFile, error) {
 	}
 	// Offset 0 is never handed out, so that a zero offset can mean "none"
 	// in debugging output.
-	return &MemoryFile{fd: fd, mapping: m, free: []frange{{pageSize, capacity}}, extraRefs: make(map[uint64]uint32)}, nil
+	return &MemoryFile{fd: fd, mapping: m, free: []frange{{pageSize, capacity}}}, nil
 }
 
 // FD returns the host FD of the memory file.
@@ -113,11 +113,12 @@ func (f *MemoryFile) AllocateAt(off, length uint64) bool {
 // IncRef adds a reference to every page of [off, off+length), so that it
 // takes one more Free to release them.
 func (f *MemoryFile) IncRef(off, length uint64) {
+	if length == 0 {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for p := off; p < off+length; p += pageSize {
-		f.extraRefs[p]++
-	}
+	f.refs.add(off, off+length, 1)
 }
 
 // Free drops a reference to [off, off+length); pages whose last reference
@@ -127,33 +128,42 @@ func (f *MemoryFile) Free(off, length uint64) {
 		return
 	}
 	f.mu.Lock()
-	if len(f.extraRefs) == 0 {
-		f.freeLocked(off, length)
-		f.mu.Unlock()
-		return
+	defer f.mu.Unlock()
+	// The pages with no extra reference are released; the others lose
+	// one.
+	for _, r := range f.refs.gaps(off, off+length) {
+		f.freeLocked(r.off, r.end-r.off)
 	}
-	// Release the runs of pages that have no other reference.
-	start := off
-	for p := off; p <= off+length; p += pageSize {
-		shared := false
-		if p < off+length {
-			if n, ok := f.extraRefs[p]; ok {
-				shared = true
-				if n == 1 {
-					delete(f.extraRefs, p)
-				} else {
-					f.extraRefs[p] = n - 1
-				}
-			}
+	f.refs.add(off, off+length, -1)
+}
+
+// Exclusive reports whether every page of [off, off+length) has exactly
+// one reference: whoever holds it is the only user.
+func (f *MemoryFile) Exclusive(off, length uint64) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return !f.refs.overlaps(off, off+length)
+}
+
+// CopyData copies length bytes from offset src to offset dst, skipping the
+// holes of src (which read as zeros, as the freshly allocated dst does).
+//
+// Preconditions: [dst, dst+length) was just allocated and is not shared.
+func (f *MemoryFile) CopyData(dst, src, length uint64) {
+	end := src + length
+	for off := src; off < end; {
+		data, err := unix.Seek(f.fd, int64(off), unix.SEEK_DATA)
+		if err != nil || uint64(data) >= end {
+			return // ENXIO: no data up to the end of the file.
 		}
-		if shared || p == off+length {
-			if p > start {
-				f.freeLocked(start, p-start)
-			}
-			start = p + pageSize
+		hole, err := unix.Seek(f.fd, data, unix.SEEK_HOLE)
+		if err != nil || uint64(hole) > end {
+			hole = int64(end)
 		}
+		d, h := uint64(data), uint64(hole)
+		copy(f.mapping[dst+d-src:dst+h-src], f.mapping[d:h])
+		off = h
 	}
-	f.mu.Unlock()
 }
 
 // freeLocked returns [off, off+length) to the free list and the host.
