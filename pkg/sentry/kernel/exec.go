@@ -507,10 +507,11 @@ func (t *Task) commitExec(img *execImage) {
 		// address space. Like Linux, the new image starts with a
 		// clean floating-point state: that of the new stub thread.
 		t.ctx.Release()
-		old.Release()
+		old.DecUsers()
 	}
 
 	tg.fds.CloseOnExec()
+	tg.execTimers()
 	t.altStack = linux.SignalStack{Flags: linux.SS_DISABLE}
 	t.restartBlock, t.restartErr = nil, 0
 	t.faultInfo = nil
@@ -519,6 +520,8 @@ func (t *Task) commitExec(img *execImage) {
 	tg.SetArgRange(img.res.ArgvStart, img.res.ArgvEnd)
 	tg.SetEnvRange(img.res.EnvStart, img.res.EnvEnd)
 	t.SetName(img.name)
+	tg.markExeced()
+	t.execAttrs()
 	t.regs = linux.PtraceRegs{
 		Rip:    img.res.Entry,
 		Rsp:    img.res.StackPointer,
@@ -613,6 +616,7 @@ func (k *Kernel) NewProcessFromExec(a ExecArgs) (*Task, error) {
 	if err != nil {
 		k.mu.Lock()
 		delete(k.tasks, t.tid)
+		k.forgetProcessLocked(t.tg)
 		k.mu.Unlock()
 		t.ctx.Release()
 		return nil, fmt.Errorf("exec %s: %w", a.Path, err)

@@ -46,6 +46,7 @@ func (t *Task) exit() {
 	if t.tid == tg.tgid {
 		tg.leaderStatus = ExitStatus{Code: t.exitCode}
 	}
+	tg.lastCreds = t.Credentials()
 	last := len(tg.tasks) == 0
 	if last && !tg.exiting {
 		tg.status = tg.leaderStatus
@@ -57,16 +58,21 @@ func (t *Task) exit() {
 	}
 	tg.mu.Unlock()
 
+	if last {
+		// As Linux's exit_files and exit_mm, before the parent hears
+		// of the exit.
+		tg.releaseTimers()
+		tg.fds.Release()
+		tg.mm.DecUsers()
+	}
 	t.k.mu.Lock()
 	delete(t.k.tasks, t.tid)
+	closeDone := t.k.taskGoneLocked(t, last)
 	t.k.mu.Unlock()
 	if execDone != nil {
 		close(execDone)
 	}
-
-	if last {
-		tg.fds.Release()
-		tg.mm.Release()
+	if last && closeDone {
 		close(tg.done)
 	}
 }
@@ -113,7 +119,9 @@ const (
 
 // CloneOptions are the decoded arguments of clone and clone3.
 type CloneOptions struct {
-	Flags     uint64
+	Flags uint64
+	// ExitSignal is sent to the parent when a new process ends.
+	ExitSignal linux.Signal
 	Stack     uint64 // new stack pointer, 0 to keep the parent's
 	ParentTID uint64
 	ChildTID  uint64
@@ -137,8 +145,7 @@ func (t *Task) Clone(o CloneOptions) (ThreadID, error) {
 		return 0, linux.EINVAL
 	}
 	if f&CLONE_THREAD == 0 {
-		// New processes (fork, vfork) come with the process issue.
-		return 0, linux.ENOSYS
+		return t.fork(o)
 	}
 	if f&threadFlags != threadFlags {
 		// A thread with its own fd table or fs context is legal but
@@ -154,6 +161,7 @@ func (t *Task) Clone(o CloneOptions) (ThreadID, error) {
 	nt.regs.Rax = 0
 	nt.fs = t.fs
 	nt.creds.p.Store(t.creds.p.Load())
+	nt.attrs.inherit(&t.attrs)
 	if o.Stack != 0 {
 		nt.regs.Rsp = o.Stack
 	}

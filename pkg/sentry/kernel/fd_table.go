@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/sentry/vfs"
@@ -12,6 +13,9 @@ const FD_CLOEXEC = 1
 
 // FDTable maps file descriptor numbers to open files.
 type FDTable struct {
+	// users counts the processes that share the table (fd_table_fork.go).
+	users atomic.Int32
+
 	mu  sync.Mutex
 	fds []fdEntry
 }
@@ -22,7 +26,11 @@ type fdEntry struct {
 }
 
 // NewFDTable returns an empty table.
-func NewFDTable() *FDTable { return &FDTable{} }
+func NewFDTable() *FDTable {
+	ft := &FDTable{}
+	ft.users.Store(1)
+	return ft
+}
 
 // Get returns the file at fd with a reference the caller must drop, and
 // its close-on-exec flag.
@@ -133,5 +141,5 @@ func (ft *FDTable) SetCloexecRange(first, last uint32) {
 	}
 }
 
-// Release closes every fd.
-func (ft *FDTable) Release() { ft.RemoveRange(0, ^uint32(0)) }
+// Release drops the caller's use of ft (see DecUsers).
+func (ft *FDTable) Release() { ft.DecUsers() }

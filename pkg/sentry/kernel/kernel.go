@@ -58,6 +58,16 @@ type Kernel struct {
 	mu      sync.Mutex
 	tasks   map[ThreadID]*Task
 	nextTID ThreadID
+	// The process tree (process.go): processes by pid (zombies
+	// included), process groups and sessions by id, the first process
+	// (the sandbox's init), how many processes still have tasks, and
+	// whether init has ended but its done channel waits for the others.
+	tgs             map[ThreadID]*ThreadGroup
+	pgrps           map[ThreadID]*ProcessGroup
+	sessions        map[ThreadID]*Session
+	init            *ThreadGroup
+	liveGroups      int
+	initDonePending bool
 }
 
 // MaxThreads bounds the number of tasks (kernel.threads-max).
@@ -73,6 +83,9 @@ func NewKernel(p platform.Platform, mf *pgalloc.MemoryFile, table *SyscallTable)
 		BootTime: time.Now(),
 		tasks:    make(map[ThreadID]*Task),
 		nextTID:  1,
+		tgs:      make(map[ThreadID]*ThreadGroup),
+		pgrps:    make(map[ThreadID]*ProcessGroup),
+		sessions: make(map[ThreadID]*Session),
 	}
 }
 
@@ -89,7 +102,13 @@ func (k *Kernel) allocTID(t *Task) (ThreadID, error) {
 		if k.nextTID > 1<<22 {
 			k.nextTID = 2
 		}
-		if _, ok := k.tasks[tid]; !ok {
+		// A pid stays taken while a zombie, process group or session
+		// holds it.
+		_, task := k.tasks[tid]
+		_, tg := k.tgs[tid]
+		_, pg := k.pgrps[tid]
+		_, s := k.sessions[tid]
+		if !task && !tg && !pg && !s {
 			k.tasks[tid] = t
 			return tid, nil
 		}

@@ -214,21 +214,6 @@ func (k *Kernel) ThreadGroups() []*ThreadGroup {
 	return tgs
 }
 
-// ThreadGroupByID returns the process with id tgid if it has a live task.
-func (k *Kernel) ThreadGroupByID(tgid ThreadID) *ThreadGroup {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if t, ok := k.tasks[tgid]; ok && t.tg.tgid == tgid {
-		return t.tg
-	}
-	// The leader may have exited while other threads run on.
-	for _, t := range k.tasks {
-		if t.tg.tgid == tgid {
-			return t.tg
-		}
-	}
-	return nil
-}
 
 // NumTasks returns the number of live tasks (sysinfo's procs).
 func (k *Kernel) NumTasks() int {
@@ -279,4 +264,14 @@ func (ft *FDTable) WithFile(fd int32, fn func(f vfs.FileDescription, cloexec boo
 	}
 	fn(ft.fds[fd].file, ft.fds[fd].cloexec)
 	return nil
+}
+
+// inherit copies what /proc shows of a parent into a forked child, whose
+// memory (and so its argument strings) is a copy of the parent's.
+func (pi *tgProcInfo) inherit(parent *tgProcInfo) {
+	parent.mu.Lock()
+	defer parent.mu.Unlock()
+	pi.exe = parent.exe
+	pi.argStart, pi.argEnd = parent.argStart, parent.argEnd
+	pi.envStart, pi.envEnd = parent.envStart, parent.envEnd
 }

@@ -65,6 +65,8 @@ type Task struct {
 	// (shared by the threads of a group, which are cloned with CLONE_FS).
 	creds taskCreds
 	fs    *FSContext
+	// attrs are the task's prctl settings (prctl.go).
+	attrs taskAttrs
 
 	// interruptC wakes a blocked task; see interrupt.
 	interruptC chan struct{}
@@ -134,6 +136,7 @@ func (k *Kernel) NewProcess(a ProcessArgs) (*Task, error) {
 	}
 	t.tid, tg.tgid = tid, tid
 	tg.tasks[t] = struct{}{}
+	k.initProcessTreeLocked(tg)
 	return t, nil
 }
 

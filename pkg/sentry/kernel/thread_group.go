@@ -4,12 +4,17 @@ import (
 	"sync"
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
+	"bulwark.dev/bulwark/pkg/sentry/kernel/auth"
 	"bulwark.dev/bulwark/pkg/sentry/mm"
 )
 
 // ThreadGroup is a process: the tasks that share a tgid, signal handlers,
 // process-directed pending signals, rlimits and the exit status.
 type ThreadGroup struct {
+	// processTree is the group's place among processes (process.go),
+	// protected by Kernel.mu.
+	processTree
+
 	k    *Kernel
 	tgid ThreadID
 	mm   *mm.MM
@@ -31,11 +36,17 @@ type ThreadGroup struct {
 	// leaderStatus is the leader's exit() status, reported when the
 	// group ends without a group exit.
 	leaderStatus ExitStatus
+	// lastCreds are the credentials of the last task to exit, which
+	// wait reports for the zombie.
+	lastCreds *auth.Credentials
 	// execing is the task in execve that is waiting for the group's
 	// other tasks to exit (exec.go); execWait is closed by the last of
 	// them once it is completely gone.
 	execing  *Task
 	execWait chan struct{}
+
+	// timers are the group's interval and POSIX timers (timers.go).
+	timers tgTimers
 
 	// done is closed when the last task has exited.
 	done chan struct{}

@@ -108,6 +108,11 @@ func (v *vma) fileOffset(addr uint64) uint64 { return v.off + addr - v.start }
 
 // MM is an address space.
 type MM struct {
+	// users counts the processes whose address space this is: more
+	// than one only between a vfork (clone with CLONE_VM) and the
+	// child's exec or exit.
+	users atomic.Int32
+
 	id     uintptr
 	mf     *pgalloc.MemoryFile
 	as     platform.AddressSpace
@@ -130,7 +135,19 @@ type MM struct {
 
 // New returns an empty address space.
 func New(mf *pgalloc.MemoryFile, as platform.AddressSpace, layout Layout) *MM {
-	return &MM{id: uintptr(nextID.Add(1)), mf: mf, as: as, layout: layout, brkLimit: ^uint64(0)}
+	mm := &MM{id: uintptr(nextID.Add(1)), mf: mf, as: as, layout: layout, brkLimit: ^uint64(0)}
+	mm.users.Store(1)
+	return mm
+}
+
+// IncUsers adds a process that shares mm (clone with CLONE_VM).
+func (mm *MM) IncUsers() { mm.users.Add(1) }
+
+// DecUsers drops a process's use of mm; the last one releases it.
+func (mm *MM) DecUsers() {
+	if mm.users.Add(-1) == 0 {
+		mm.Release()
+	}
 }
 
 var nextID atomic.Uint64

@@ -53,7 +53,10 @@ TEST(signal_zero_probes)
 {
 	EXPECT_EQ(syscall(SYS_kill, getpid(), 0), 0);
 	EXPECT_EQ(syscall(SYS_kill, 0, 0), 0);
-	EXPECT_EQ(syscall(SYS_kill, -getpgrp(), 0), 0);
+	/* In the sandbox the test is init, whose group id is 1: -1 would
+	 * mean "every process but init and the caller". */
+	if (getpgrp() != 1)
+		EXPECT_EQ(syscall(SYS_kill, -getpgrp(), 0), 0);
 	EXPECT_EQ(harness_tgkill(getpid(), harness_gettid(), 0), 0);
 	EXPECT_EQ(syscall(SYS_tkill, harness_gettid(), 0), 0);
 }

@@ -26,10 +26,6 @@ var miscSyscalls = map[uintptr]kernel.Syscall{
 	linux.SYS_UNAME:                  full(uname),
 	linux.SYS_GETPID:                 full(getpid),
 	linux.SYS_GETTID:                 full(gettid),
-	linux.SYS_GETPPID:                partial(getppid, "0: the sandbox's first process has its parent outside the sandbox"),
-	linux.SYS_GETPGRP:                partial(getpgrp, "the first process leads its own session and process group"),
-	linux.SYS_GETPGID:                partial(getpgid, "the first process leads its own session and process group"),
-	linux.SYS_GETSID:                 partial(getsid, "the first process leads its own session and process group"),
 	linux.SYS_GETRANDOM:              full(getrandom),
 	linux.SYS_PRLIMIT64:              partial(prlimit64, "limits are stored; the sentry enforces those it has a resource for"),
 	linux.SYS_GETRLIMIT:              full(getrlimit),
@@ -73,9 +69,7 @@ func gettid(t *kernel.Task, _ kernel.SyscallArgs) (uint64, error) {
 	return uint64(t.ID()), nil
 }
 
-func getppid(*kernel.Task, kernel.SyscallArgs) (uint64, error) { return 0, nil }
-
-// processTarget finds the task a pid argument names (0: the caller).
+// processTarget finds the task a thread id argument names (0: the caller).
 func processTarget(t *kernel.Task, pid int32) (*kernel.Task, error) {
 	if pid == 0 {
 		return t, nil
@@ -86,22 +80,6 @@ func processTarget(t *kernel.Task, pid int32) (*kernel.Task, error) {
 	}
 	return target, nil
 }
-
-// sessionOf is the process group and session of target's process: with a
-// single process, its own id.
-func sessionOf(target *kernel.Task) uint64 { return uint64(target.ThreadGroup().ID()) }
-
-func getpgrp(t *kernel.Task, _ kernel.SyscallArgs) (uint64, error) { return sessionOf(t), nil }
-
-func getpgid(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
-	target, err := processTarget(t, int32(a[0]))
-	if err != nil {
-		return 0, err
-	}
-	return sessionOf(target), nil
-}
-
-func getsid(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) { return getpgid(t, a) }
 
 // randomChunk bounds the sentry buffer getrandom fills at a time.
 const randomChunk = 64 << 10

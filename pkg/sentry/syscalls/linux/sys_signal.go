@@ -13,7 +13,6 @@ var signalSyscalls = map[uintptr]kernel.Syscall{
 	linux.SYS_RT_SIGPROCMASK:    full(rtSigprocmask),
 	linux.SYS_RT_SIGRETURN:      full(rtSigreturn),
 	linux.SYS_SIGALTSTACK:       full(sigaltstack),
-	linux.SYS_KILL:              partial(kill, "one process: process groups and pid -1 reach only it"),
 	linux.SYS_TGKILL:            full(tgkill),
 	linux.SYS_TKILL:             full(tkill),
 	linux.SYS_RT_SIGTIMEDWAIT:   full(rtSigtimedwait),
@@ -109,35 +108,6 @@ func userSignal(t *kernel.Task, sig linux.Signal, code int32) *linux.SignalInfo 
 	info.SetPID(int32(t.ThreadGroup().ID()))
 	info.SetUID(0)
 	return info
-}
-
-func kill(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
-	pid, sig := int32(a[0]), linux.Signal(a[1])
-	if sig != 0 && !sig.IsValid() {
-		return 0, linux.EINVAL
-	}
-	var tg *kernel.ThreadGroup
-	switch {
-	case pid > 0:
-		target := t.Kernel().TaskByID(kernel.ThreadID(pid))
-		if target == nil {
-			return 0, linux.ESRCH
-		}
-		tg = target.ThreadGroup()
-	case pid == 0 || pid == -1:
-		// The caller's process group, or every process the caller may
-		// signal: the sandbox has one process.
-		tg = t.ThreadGroup()
-	default:
-		if pid == -1<<31 || kernel.ThreadID(-pid) != t.ThreadGroup().ID() {
-			return 0, linux.ESRCH
-		}
-		tg = t.ThreadGroup()
-	}
-	if sig != 0 {
-		tg.SendSignal(userSignal(t, sig, linux.SI_USER))
-	}
-	return 0, nil
 }
 
 // threadTarget finds the task for tgkill/tkill (tgid 0 means any).

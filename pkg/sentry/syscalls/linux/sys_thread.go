@@ -11,10 +11,6 @@ import (
 )
 
 var threadSyscalls = map[uintptr]kernel.Syscall{
-	linux.SYS_CLONE:           partial(clone, "threads only: new processes come with the process issue"),
-	linux.SYS_CLONE3:          partial(clone3, "threads only: new processes come with the process issue"),
-	linux.SYS_FORK:            errorOnly(linux.ENOSYS, "new processes come with the process issue"),
-	linux.SYS_VFORK:           errorOnly(linux.ENOSYS, "new processes come with the process issue"),
 	linux.SYS_EXIT:            full(exit),
 	linux.SYS_EXIT_GROUP:      full(exitGroup),
 	linux.SYS_SET_TID_ADDRESS: full(setTIDAddress),
@@ -28,11 +24,12 @@ var threadSyscalls = map[uintptr]kernel.Syscall{
 func clone(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	// x86-64 argument order: flags, stack, parent_tid, child_tid, tls.
 	flags := a[0]
-	if flags&0xff != 0 && flags&kernel.CLONE_THREAD != 0 {
-		// A thread's exit signal is ignored by Linux; keep it simple.
-		flags &^= 0xff
+	exitSignal := linux.Signal(flags & 0xff)
+	if flags&kernel.CLONE_THREAD != 0 {
+		// A thread's exit signal is ignored by Linux.
+		exitSignal = 0
 	}
-	tid, err := t.Clone(kernel.CloneOptions{Flags: flags &^ 0xff, Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4]})
+	tid, err := t.Clone(kernel.CloneOptions{Flags: flags &^ 0xff, ExitSignal: exitSignal, Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4]})
 	return uint64(tid), err
 }
 
@@ -82,7 +79,7 @@ func clone3(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if ca.Stack != 0 {
 		sp = ca.Stack + ca.StackSize
 	}
-	tid, err := t.Clone(kernel.CloneOptions{Flags: ca.Flags, Stack: sp, ParentTID: ca.ParentTID, ChildTID: ca.ChildTID, TLS: ca.TLS})
+	tid, err := t.Clone(kernel.CloneOptions{Flags: ca.Flags, ExitSignal: linux.Signal(ca.ExitSignal), Stack: sp, ParentTID: ca.ParentTID, ChildTID: ca.ChildTID, TLS: ca.TLS})
 	return uint64(tid), err
 }
 

@@ -30,6 +30,7 @@ var families = []map[uintptr]kernel.Syscall{
 	execSyscalls,
 	memfdSyscalls,
 	lockSyscalls,
+	processSyscalls,
 	unsupportedSyscalls,
 }
 

@@ -1,0 +1,67 @@
+package kernel
+
+import "sync/atomic"
+
+// taskAttrs are per-task settings of prctl(2). Each is read and written
+// atomically; children inherit them (inherit).
+type taskAttrs struct {
+	noNewPrivs atomic.Bool
+	// dumpable is PR_GET_DUMPABLE: 1 until set to 0.
+	notDumpable atomic.Bool
+	keepCaps    atomic.Bool
+	// timerSlack is in nanoseconds; 0 means the default.
+	timerSlack atomic.Uint64
+}
+
+// defaultTimerSlack is Linux's default timer slack, 50 µs.
+const defaultTimerSlack = 50000
+
+// inherit copies the attributes a new task (thread or process) gets from
+// its creator.
+func (a *taskAttrs) inherit(from *taskAttrs) {
+	a.noNewPrivs.Store(from.noNewPrivs.Load())
+	a.notDumpable.Store(from.notDumpable.Load())
+	a.keepCaps.Store(from.keepCaps.Load())
+	a.timerSlack.Store(from.timerSlack.Load())
+}
+
+// SetNoNewPrivs sets no_new_privs, which can never be cleared.
+func (t *Task) SetNoNewPrivs() { t.attrs.noNewPrivs.Store(true) }
+
+// NoNewPrivs reports PR_GET_NO_NEW_PRIVS.
+func (t *Task) NoNewPrivs() bool { return t.attrs.noNewPrivs.Load() }
+
+// Dumpable reports PR_GET_DUMPABLE (0 or 1).
+func (t *Task) Dumpable() int {
+	if t.attrs.notDumpable.Load() {
+		return 0
+	}
+	return 1
+}
+
+// SetDumpable implements PR_SET_DUMPABLE with 0 or 1.
+func (t *Task) SetDumpable(v int) { t.attrs.notDumpable.Store(v == 0) }
+
+// KeepCaps reports PR_GET_KEEPCAPS.
+func (t *Task) KeepCaps() bool { return t.attrs.keepCaps.Load() }
+
+// SetKeepCaps implements PR_SET_KEEPCAPS.
+func (t *Task) SetKeepCaps(on bool) { t.attrs.keepCaps.Store(on) }
+
+// TimerSlack reports PR_GET_TIMERSLACK in nanoseconds.
+func (t *Task) TimerSlack() uint64 {
+	if s := t.attrs.timerSlack.Load(); s != 0 {
+		return s
+	}
+	return defaultTimerSlack
+}
+
+// SetTimerSlack implements PR_SET_TIMERSLACK: 0 restores the default.
+func (t *Task) SetTimerSlack(ns uint64) { t.attrs.timerSlack.Store(ns) }
+
+// execAttrs applies execve's rules: keepcaps is cleared and the process
+// becomes dumpable again.
+func (t *Task) execAttrs() {
+	t.attrs.keepCaps.Store(false)
+	t.attrs.notDumpable.Store(false)
+}
