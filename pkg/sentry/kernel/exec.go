@@ -540,6 +540,7 @@ func (k *Kernel) NewMM(limits Limits) (*mm.MM, error) {
 	}
 	m := mm.New(k.MF, as, NewLayout(k.Platform.MaxUserAddress(), StackSize(limits)))
 	m.SetBrkLimit(limits[RLIMIT_DATA].Cur)
+	m.SetASLimit(limits[RLIMIT_AS].Cur)
 	return m, nil
 }
 

@@ -180,7 +180,7 @@ func (t *Task) Clone(o CloneOptions) (ThreadID, error) {
 		t.k.mu.Unlock()
 		return 0, linux.EINTR
 	}
-	if uint64(len(tg.tasks)) >= tg.limits[RLIMIT_NPROC].Cur {
+	if creds := t.Credentials(); !nprocExempt(creds) && uint64(t.k.tasksOfUIDLocked(creds.RealUID)) >= tg.limits[RLIMIT_NPROC].Cur {
 		tg.mu.Unlock()
 		t.k.mu.Unlock()
 		return 0, linux.EAGAIN

@@ -107,6 +107,9 @@ func (tg *ThreadGroup) SetLimit(r int, l Limit, privileged bool) (Limit, error) 
 	if r == RLIMIT_DATA && tg.mm != nil {
 		tg.mm.SetBrkLimit(l.Cur)
 	}
+	if r == RLIMIT_AS && tg.mm != nil {
+		tg.mm.SetASLimit(l.Cur)
+	}
 	return old, nil
 }
 

@@ -33,7 +33,7 @@ func (mm *MM) Fork(as platform.AddressSpace) (*MM, error) {
 	mm.mu.Lock()
 	defer mm.unlock()
 	child := New(mm.mf, as, mm.layout)
-	child.brkBase, child.brk, child.brkLimit = mm.brkBase, mm.brk, mm.brkLimit
+	child.brkBase, child.brk, child.brkLimit, child.asLimit = mm.brkBase, mm.brk, mm.brkLimit, mm.asLimit
 	child.vmas = make([]*vma, 0, len(mm.vmas))
 	for _, v := range mm.vmas {
 		if v.backed && !v.shared && !v.cow {

@@ -125,6 +125,8 @@ type MM struct {
 	brkBase, brk uint64
 	// brkLimit bounds brk-brkBase (RLIMIT_DATA).
 	brkLimit uint64
+	// asLimit bounds the total size of the vmas (RLIMIT_AS).
+	asLimit uint64
 	// dropped are the files of vmas that went away, whose references
 	// unlock drops.
 	dropped []vfs.FileDescription
@@ -135,7 +137,7 @@ type MM struct {
 
 // New returns an empty address space.
 func New(mf *pgalloc.MemoryFile, as platform.AddressSpace, layout Layout) *MM {
-	mm := &MM{id: uintptr(nextID.Add(1)), mf: mf, as: as, layout: layout, brkLimit: ^uint64(0)}
+	mm := &MM{id: uintptr(nextID.Add(1)), mf: mf, as: as, layout: layout, brkLimit: ^uint64(0), asLimit: ^uint64(0)}
 	mm.users.Store(1)
 	return mm
 }

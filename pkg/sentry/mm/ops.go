@@ -64,6 +64,9 @@ func (mm *MM) MMap(o MMapOpts) (uint64, error) {
 	if err == nil && len(mm.vmas)+fb.vmaCount() > MaxMapCount {
 		err = linux.ENOMEM
 	}
+	if err == nil && !mm.mayGrowLocked(length-mm.mappedInLocked(addr, addr+length)) {
+		err = linux.ENOMEM
+	}
 	if err == nil {
 		err = mm.removeRange(addr, addr+length)
 	}
@@ -252,6 +255,9 @@ func (mm *MM) MRemap(ctx vfs.Blocker, oldAddr, oldLen, newLen uint64, flags uint
 	}
 	if oldLen == 0 {
 		return mm.duplicate(v, oldAddr, newLen, flags, newAddr)
+	}
+	if newLen > oldLen && !mm.mayGrowLocked(newLen-oldLen) {
+		return 0, linux.ENOMEM
 	}
 	fixed := flags&MREMAP_FIXED != 0
 	if fixed {
@@ -563,6 +569,37 @@ func (mm *MM) SetBrkBase(addr uint64) {
 	mm.mu.Unlock()
 }
 
+// SetASLimit bounds the total size of the mappings (RLIMIT_AS).
+func (mm *MM) SetASLimit(limit uint64) {
+	mm.mu.Lock()
+	mm.asLimit = limit
+	mm.mu.Unlock()
+}
+
+// mayGrowLocked reports whether n more bytes of mappings stay within
+// RLIMIT_AS (Linux's may_expand_vm).
+//
+// Preconditions: mm.mu is held.
+func (mm *MM) mayGrowLocked(n uint64) bool {
+	if mm.asLimit == ^uint64(0) {
+		return true
+	}
+	total := mm.mappedInLocked(0, ^uint64(0))
+	return total+n >= total && total+n <= mm.asLimit
+}
+
+// mappedInLocked returns how many bytes of [start, end) are mapped.
+//
+// Preconditions: mm.mu is held.
+func (mm *MM) mappedInLocked(start, end uint64) uint64 {
+	var n uint64
+	for i := mm.find(start); i < len(mm.vmas) && mm.vmas[i].start < end; i++ {
+		v := mm.vmas[i]
+		n += min(v.end, end) - max(v.start, start)
+	}
+	return n
+}
+
 // SetBrkLimit bounds the heap (RLIMIT_DATA).
 func (mm *MM) SetBrkLimit(limit uint64) {
 	mm.mu.Lock()
@@ -582,7 +619,7 @@ func (mm *MM) Brk(addr uint64) uint64 {
 	newEnd, _ := usermem.PageRoundUp(addr)
 	switch {
 	case newEnd > oldEnd:
-		if !mm.isFree(oldEnd, newEnd) {
+		if !mm.isFree(oldEnd, newEnd) || !mm.mayGrowLocked(newEnd-oldEnd) {
 			return mm.brk
 		}
 		v := &vma{start: oldEnd, end: newEnd, prot: platform.Prot{Read: true, Write: true}, name: "[heap]"}
