@@ -53,6 +53,7 @@ func setupFilesystems(k *kernel.Kernel, mf *pgalloc.MemoryFile, goferFD int) (*g
 		FileAccess: gofer.Exclusive,
 		ReadOnly:   true,
 		OpenDevice: dev.OpenDevice,
+		MemoryFile: mf,
 	})
 	ns := v.NewMountNamespace(gfs, groot, "none", vfs.MountFlags{ReadOnly: true})
 	k.VFS, k.MountNS = v, ns

@@ -38,6 +38,9 @@ type fileBacking struct {
 	ranges         []vfs.MemoryRange
 	backed, length uint64
 	filePages      bool
+	// cow says ranges are a file cache's pages, mapped copy-on-write
+	// (vfs.CachedMappable).
+	cow bool
 	dev, ino       uint64
 }
 
@@ -90,6 +93,21 @@ func (mm *MM) prepareFile(o *MMapOpts, length uint64) (fileBacking, error) {
 		}
 		fb.ranges = rs
 		return fb, nil
+	}
+	if cm, ok := o.File.(vfs.CachedMappable); ok && !o.Shared {
+		r, ok, err := cm.CachedPages(o.Blocker, o.Offset, fb.backed)
+		if err != nil {
+			return fb, err
+		}
+		if ok {
+			if r.Length != fb.backed || r.Offset%usermem.PageSize != 0 {
+				// A file system bug: copy rather than map it.
+				mm.mf.Free(r.Offset, r.Length)
+			} else {
+				fb.ranges, fb.cow = []vfs.MemoryRange{r}, true
+				return fb, nil
+			}
+		}
 	}
 	off, err := mm.mf.Allocate(fb.backed)
 	if err != nil {
@@ -179,10 +197,12 @@ func (mm *MM) insertFile(addr uint64, o *MMapOpts, fb fileBacking) error {
 		dev:        fb.dev,
 		ino:        fb.ino,
 		filePages:  fb.filePages,
+		cow:        fb.cow,
 	}
 	if err := mm.insertRanges(&tmpl, addr, o.Offset, fb.ranges); err != nil {
 		return err
 	}
+	tmpl.cow = false
 	if fb.backed < fb.length {
 		mm.insertBeyondEOF(&tmpl, addr+fb.backed, addr+fb.length, o.Offset+fb.backed)
 	}

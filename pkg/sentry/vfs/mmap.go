@@ -40,3 +40,18 @@ type PageMappable interface {
 	// on every page returned (pgalloc.MemoryFile.Free drops it).
 	SharedPages(off, length uint64) ([]MemoryRange, error)
 }
+
+// CachedMappable is implemented by MMapCopy files that can keep their
+// contents in the memory file: a private mapping then maps those pages
+// copy-on-write instead of reading a copy of the file each time (the
+// program text and libraries of every exec, above all).
+type CachedMappable interface {
+	Mappable
+	// CachedPages returns one memory-file range holding the file's
+	// contents for the page-aligned range [off, off+length), which lies
+	// below the end of the file rounded up to a page (the rest of the
+	// last page reads as zeros). The caller owns one reference on every
+	// page. ok is false when the file cannot be cached (too big,
+	// changed by others, or no memory): the caller copies instead.
+	CachedPages(b Blocker, off, length uint64) (r MemoryRange, ok bool, err error)
+}

@@ -54,6 +54,7 @@ import (
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/lisafs"
 	"bulwark.dev/bulwark/pkg/log"
+	"bulwark.dev/bulwark/pkg/sentry/pgalloc"
 	"bulwark.dev/bulwark/pkg/sentry/vfs"
 )
 
@@ -92,6 +93,10 @@ type Options struct {
 	// tree as the sentry's own device (fsimpl/dev provides it). Nil:
 	// opening a device node fails with ENXIO.
 	OpenDevice func(ctx vfs.Context, vd vfs.VirtualDentry, rdev uint64, flags uint32) (vfs.FileDescription, error)
+	// MemoryFile, if set, holds the contents of files that private
+	// mappings share copy-on-write in Exclusive mode (cache.go); nil:
+	// every mapping copies the file.
+	MemoryFile *pgalloc.MemoryFile
 }
 
 // Client is the part of the LISAFS client the file system uses
@@ -207,6 +212,7 @@ func (fs *Filesystem) Release() {
 	for in := range fs.live {
 		in.closed.Store(true)
 		fds = append(fds, in.controlFD)
+		in.invalidateCache()
 	}
 	fs.live = nil
 	fs.byKey = nil

@@ -68,6 +68,9 @@ type inode struct {
 	// target caches a symlink's target once read (haveTarget).
 	target     string
 	haveTarget bool
+	// cache holds a regular file's contents for private mappings
+	// (cache.go); it has its own lock.
+	cache pageCache
 	// pending is the open file the gofer returned when the sentry
 	// created the file (OpenCreateAt): the next Open takes it, so that
 	// open(O_CREAT|O_WRONLY) of a file with mode 0444 works as on Linux.
@@ -199,6 +202,7 @@ func (in *inode) decRef() {
 		delete(fs.byKey, in.key)
 	}
 	fs.mu.Unlock()
+	in.invalidateCache()
 
 	fds := []lisafs.FDID{in.controlFD}
 	if p := in.takePending(); p != nil {
@@ -222,12 +226,14 @@ func (in *inode) setStat(st linux.Statx) {
 	in.mu.Unlock()
 }
 
-// markStale makes the next Stat fetch the attributes.
+// markStale makes the next Stat fetch the attributes; the data may have
+// changed too.
 func (in *inode) markStale() {
 	in.mu.Lock()
 	in.stale = true
 	in.gen++
 	in.mu.Unlock()
+	in.invalidateCache()
 }
 
 // changed records that the sentry changed a directory's entries: the
@@ -319,6 +325,7 @@ func (in *inode) grewTo(end int64) {
 	in.stale = true
 	in.gen++
 	in.mu.Unlock()
+	in.invalidateCache()
 }
 
 // setStatMask are the attributes LISAFS SetStat can change.
@@ -365,6 +372,9 @@ func (in *inode) SetStat(ctx vfs.Context, opts vfs.SetStatOptions) error {
 	in.stale = true
 	in.gen++
 	in.mu.Unlock()
+	if a.Mask&linux.STATX_SIZE != 0 {
+		in.invalidateCache()
+	}
 	return nil
 }
 
