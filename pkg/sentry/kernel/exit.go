@@ -144,6 +144,9 @@ func (t *Task) Clone(o CloneOptions) (ThreadID, error) {
 	if f&CLONE_SIGHAND != 0 && f&CLONE_VM == 0 {
 		return 0, linux.EINVAL
 	}
+	if f&(CLONE_SIGHAND|CLONE_CLEAR_SIGHAND) == CLONE_SIGHAND|CLONE_CLEAR_SIGHAND {
+		return 0, linux.EINVAL
+	}
 	if f&CLONE_THREAD == 0 {
 		return t.fork(o)
 	}

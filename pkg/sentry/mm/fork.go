@@ -36,6 +36,21 @@ func (mm *MM) Fork(as platform.AddressSpace) (*MM, error) {
 	child.brkBase, child.brk, child.brkLimit, child.asLimit = mm.brkBase, mm.brk, mm.brkLimit, mm.asLimit
 	child.vmas = make([]*vma, 0, len(mm.vmas))
 	for _, v := range mm.vmas {
+		if v.dontFork {
+			continue
+		}
+		if v.wipeOnFork {
+			// Private anonymous memory (madvise checked): the child
+			// gets fresh zeros.
+			nv := *v
+			nv.backed = false
+			if err := child.back(&nv); err != nil {
+				child.Release()
+				return nil, err
+			}
+			child.vmas = append(child.vmas, &nv)
+			continue
+		}
 		if v.backed && !v.shared && !v.cow {
 			v.cow = true
 			if v.prot.Write {

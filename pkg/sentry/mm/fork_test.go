@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/sentry/platform"
 )
 
@@ -116,4 +117,44 @@ func TestForkReleasesPages(t *testing.T) {
 	if parent.mf.Used() != 0 {
 		t.Errorf("%d bytes still allocated after both released", parent.mf.Used())
 	}
+}
+
+func TestForkAdvice(t *testing.T) {
+	parent, _, _ := newTestMM(t)
+	dont, err := parent.MMap(MMapOpts{Length: 4096, Prot: rw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wipe, err := parent.MMap(MMapOpts{Length: 4096, Prot: rw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []uint64{dont, wipe} {
+		parent.CopyOut(a, []byte("data"))
+	}
+	if err := parent.MAdvise(nil, dont, 4096, MADV_DONTFORK); err != nil {
+		t.Fatal(err)
+	}
+	if err := parent.MAdvise(nil, wipe, 4096, MADV_WIPEONFORK); err != nil {
+		t.Fatal(err)
+	}
+	shared, _ := parent.MMap(MMapOpts{Length: 4096, Prot: rw, Shared: true})
+	if err := parent.MAdvise(nil, shared, 4096, MADV_WIPEONFORK); err != linux.EINVAL {
+		t.Errorf("MADV_WIPEONFORK on shared memory = %v, want EINVAL", err)
+	}
+	child, err := parent.Fork(&fakeAS{pages: map[uint64]fakePTE{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := child.CopyIn(dont, make([]byte, 1)); err != linux.EFAULT {
+		t.Errorf("MADV_DONTFORK range in the child: %v, want EFAULT (unmapped)", err)
+	}
+	if got := read(t, child, wipe, 4); !bytes.Equal(got, make([]byte, 4)) {
+		t.Errorf("MADV_WIPEONFORK range in the child = %q, want zeros", got)
+	}
+	if got := read(t, parent, wipe, 4); string(got) != "data" {
+		t.Errorf("parent's MADV_WIPEONFORK range = %q", got)
+	}
+	child.Release()
+	parent.Release()
 }

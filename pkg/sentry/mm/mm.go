@@ -95,6 +95,9 @@ type vma struct {
 	// cow marks private memory shared with another address space since
 	// a fork: it is copied before it is first written (fork.go).
 	cow bool
+	// dontFork (MADV_DONTFORK) leaves the vma out of a fork's child;
+	// wipeOnFork (MADV_WIPEONFORK) gives the child zeros instead.
+	dontFork, wipeOnFork bool
 }
 
 func (v *vma) length() uint64 { return v.end - v.start }
@@ -264,6 +267,7 @@ func mergeable(a, b *vma) bool {
 		a.noMayWrite == b.noMayWrite && a.noMayExec == b.noMayExec &&
 		a.file == b.file && a.filePages == b.filePages && a.dev == b.dev && a.ino == b.ino &&
 		a.beyondEOF == b.beyondEOF && a.cow == b.cow &&
+		a.dontFork == b.dontFork && a.wipeOnFork == b.wipeOnFork &&
 		(!a.hasFileOffset() || a.fileOff+a.length() == b.fileOff)
 }
 

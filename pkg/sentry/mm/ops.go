@@ -504,6 +504,10 @@ func (mm *MM) MAdvise(ctx vfs.Blocker, addr, length uint64, advice int32) error 
 	end := addr + length
 	mm.mu.Lock()
 	defer mm.unlock()
+	switch advice {
+	case MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK:
+		return mm.setForkAdvice(addr, end, advice)
+	}
 	cur := addr
 	for i := mm.find(addr); i < len(mm.vmas) && mm.vmas[i].start < end; i++ {
 		v := mm.vmas[i]
@@ -641,3 +645,44 @@ func (mm *MM) StackTop() uint64 { return mm.layout.StackTop }
 
 // PIEBase implements loader.Memory.
 func (mm *MM) PIEBase() uint64 { return mm.layout.PIEBase }
+
+// setForkAdvice applies MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK or
+// MADV_KEEPONFORK to [start, end): ENOMEM at the first hole (after changing
+// what comes before it, as Linux), EINVAL for WIPEONFORK on anything but
+// private anonymous memory.
+//
+// Preconditions: mm.mu is held for writing.
+func (mm *MM) setForkAdvice(start, end uint64, advice int32) error {
+	if advice == MADV_WIPEONFORK {
+		for i := mm.find(start); i < len(mm.vmas) && mm.vmas[i].start < end; i++ {
+			if v := mm.vmas[i]; v.shared || v.hasFileOffset() {
+				return linux.EINVAL
+			}
+		}
+	}
+	mm.split(start)
+	mm.split(end)
+	cur := start
+	for i := mm.find(start); i < len(mm.vmas) && mm.vmas[i].start < end; i++ {
+		v := mm.vmas[i]
+		if v.start > cur {
+			break
+		}
+		switch advice {
+		case MADV_DONTFORK:
+			v.dontFork = true
+		case MADV_DOFORK:
+			v.dontFork = false
+		case MADV_WIPEONFORK:
+			v.wipeOnFork = true
+		case MADV_KEEPONFORK:
+			v.wipeOnFork = false
+		}
+		cur = v.end
+	}
+	mm.mergeRange(start, end)
+	if cur < end {
+		return linux.ENOMEM
+	}
+	return nil
+}

@@ -66,6 +66,10 @@ func clone3(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		return 0, err
 	}
 	switch {
+	case ca.Flags&^(0xffffffff|kernel.CLONE_CLEAR_SIGHAND|kernel.CLONE_INTO_CGROUP) != 0:
+		return 0, linux.EINVAL
+	case ca.Flags&kernel.CLONE_DETACHED != 0:
+		return 0, linux.EINVAL
 	case ca.ExitSignal&^0xff != 0 || ca.Flags&0xff != 0:
 		return 0, linux.EINVAL
 	case ca.Flags&(kernel.CLONE_THREAD|kernel.CLONE_PARENT) != 0 && ca.ExitSignal != 0:
