@@ -406,6 +406,9 @@ func (k *Kernel) groupGoneLocked(tg *ThreadGroup) bool {
 			continue
 		}
 		c.parent = reaper
+		// As Linux's reparent_leader: the new parent hears of the
+		// child's end by SIGCHLD, whatever the old one asked for.
+		c.exitSignal = linux.SIGCHLD
 		reaper.children[c] = struct{}{}
 		if c.zombie {
 			k.tellParentLocked(c)

@@ -107,6 +107,18 @@ func (mm *MM) HandleFault(b vfs.Blocker, addr uint64, write, exec bool) FaultRes
 		}
 		return FaultRetry
 	}
+	if v != nil && v.backed && allowed(v.prot, write, exec) {
+		// The access is allowed and the memory is there: another
+		// thread changed the mapping between the fault and now (it
+		// broke copy-on-write, say). Map the page again as it should
+		// be, so that a platform that missed an update cannot fault
+		// forever, and run the access again.
+		page := usermem.PageRoundDown(addr)
+		if err := mm.as.MapFile(page, mm.mf.FD(), v.fileOffset(page), usermem.PageSize, v.platformProt()); err != nil {
+			return FaultSegv
+		}
+		return FaultRetry
+	}
 	if v == nil || !v.beyondEOF || !allowed(v.prot, write, exec) {
 		return FaultSegv
 	}

@@ -54,7 +54,8 @@ func TestBeyondEOF(t *testing.T) {
 				{addr + 3*page + 5, true, false, FaultBus},
 				{addr + 2*page, false, true, FaultSegv},  // not executable
 				{addr + 5*page, false, false, FaultSegv}, // not mapped
-				{addr, false, false, FaultSegv},          // mapped: a real fault
+				{addr, false, true, FaultSegv},           // mapped but not executable: a real fault
+				{addr, false, false, FaultRetry},         // allowed and mapped: a stale platform mapping
 			} {
 				if got := m.HandleFault(nil, fc.addr, fc.write, fc.exec); got != fc.want {
 					t.Errorf("fault at %#x (write %v, exec %v) = %v, want %v", fc.addr, fc.write, fc.exec, got, fc.want)

@@ -40,8 +40,8 @@ type fileBacking struct {
 	filePages      bool
 	// cow says ranges are a file cache's pages, mapped copy-on-write
 	// (vfs.CachedMappable).
-	cow bool
-	dev, ino       uint64
+	cow      bool
+	dev, ino uint64
 }
 
 // vmaCount is how many vmas the mapping makes at most.
