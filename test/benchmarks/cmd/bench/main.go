@@ -5,8 +5,10 @@
 // whose speed drifts.
 //
 // The benchmarks are listed in the benchmarks table: the system call round
-// trip (getpid.c) and the file system's stat, open+close and sequential read
-// (fs.c). The read benchmark's file is created before the first round in a
+// trip (getpid.c), the file system's stat, open+close and sequential read
+// (fs.c), and processes (proc.c): fork+exec+wait of a static program
+// (true.c), pipe throughput, a one-byte pipe ping-pong between two processes,
+// and a `make -j2` build of a small C program with gcc. The read benchmark's file is created before the first round in a
 // work directory under /var/tmp (Bulwark's `runsc do` covers /tmp with an
 // empty tmpfs, so a host file under /tmp is invisible in the sandbox) and
 // removed at the end, as are the built programs.
@@ -53,12 +55,18 @@ var (
 	statPath  = flag.String("path", "/etc/hostname", "file of the container root that stat and open use")
 	readMiB   = flag.Int("read-mib", 1024, "size of the read benchmark's file, MiB")
 	readBlock = flag.Int("read-block", 1<<20, "bytes per read call of the read benchmark")
+	spawns    = flag.Int("spawns", 100, "fork+exec+wait runs per run of the spawn benchmark")
+	pipeMiB   = flag.Int("pipe-mib", 512, "MiB sent through the pipe benchmark's pipe")
+	trips     = flag.Int("trips", 5000, "round trips per run of the ping-pong benchmark")
+	makeProj  = flag.String("makeproj", "test/e2e/testdata/makeproj", "the C project the make benchmark builds")
 	timeout   = flag.Duration("timeout", 5*time.Minute, "limit for one run (a hang guard)")
 )
 
 // env is what a benchmark's arguments are made from.
 type env struct {
-	readFile string // the read benchmark's file
+	readFile string            // the read benchmark's file
+	progs    map[string]string // the built programs by name
+	makeProj string            // absolute path of the make benchmark's project
 }
 
 // benchmark is one measurement: a program built from a C source in srcDir,
@@ -76,7 +84,14 @@ type benchmark struct {
 	rate bool
 	// needsFile is set if the benchmark reads env.readFile.
 	needsFile bool
+	// uses are other programs (built from srcDir like prog) that the
+	// arguments name through env.progs.
+	uses []string
 }
+
+// makeScript builds a copy of the project $1 in a new temporary directory
+// with make -j2 (in the sandbox, /tmp is a tmpfs).
+const makeScript = `d=$(mktemp -d) && cp -r "$1"/. "$d" && cd "$d" && make -s -j2 >/dev/null; s=$?; rm -rf "$d"; exit $s`
 
 var benchmarks = []benchmark{
 	{
@@ -94,6 +109,22 @@ var benchmarks = []benchmark{
 	{
 		name: "read", prog: "fs", metric: "mb_per_s", unit: "MB/s", rate: true, needsFile: true,
 		args: func(e *env) []string { return []string{"read", e.readFile, strconv.Itoa(*readBlock)} },
+	},
+	{
+		name: "fork+exec+wait", prog: "proc", metric: "ms_per_spawn", unit: "ms/spawn", uses: []string{"true"},
+		args: func(e *env) []string { return []string{"spawn", e.progs["true"], strconv.Itoa(*spawns)} },
+	},
+	{
+		name: "pipe", prog: "proc", metric: "mb_per_s", unit: "MB/s", rate: true,
+		args: func(*env) []string { return []string{"pipe", strconv.Itoa(*pipeMiB)} },
+	},
+	{
+		name: "pipe ping-pong", prog: "proc", metric: "us_per_trip", unit: "µs/trip",
+		args: func(*env) []string { return []string{"pingpong", strconv.Itoa(*trips)} },
+	},
+	{
+		name: "make -j2", prog: "proc", metric: "ms", unit: "ms",
+		args: func(e *env) []string { return []string{"time", "/bin/sh", "-c", makeScript, "sh", e.makeProj} },
 	},
 }
 
@@ -117,7 +148,7 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if flag.NArg() != 0 || *rounds < 1 || *calls < 1 || *readMiB < 1 || *readBlock < 1 {
+	if flag.NArg() != 0 || *rounds < 1 || *calls < 1 || *readMiB < 1 || *readBlock < 1 || *spawns < 1 || *pipeMiB < 1 || *trips < 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -148,16 +179,23 @@ func run() error {
 		os.Exit(1)
 	}()
 
-	progs := map[string]string{}
-	e := &env{}
+	makeProj, err := filepath.Abs(*makeProj)
+	if err != nil {
+		return err
+	}
+	e := &env{progs: map[string]string{}, makeProj: makeProj}
+	progs := e.progs
 	for _, b := range selected {
-		if _, ok := progs[b.prog]; !ok {
-			src := filepath.Join(*srcDir, b.prog+".c")
-			prog := filepath.Join(dir, b.prog)
+		for _, name := range append([]string{b.prog}, b.uses...) {
+			if _, ok := progs[name]; ok {
+				continue
+			}
+			src := filepath.Join(*srcDir, name+".c")
+			prog := filepath.Join(dir, name)
 			if out, err := exec.Command("gcc", "-static", "-O2", "-o", prog, src).CombinedOutput(); err != nil {
 				return fmt.Errorf("build %s (run from the repository root): %v\n%s", src, err, out)
 			}
-			progs[b.prog] = prog
+			progs[name] = prog
 		}
 		if b.needsFile && e.readFile == "" {
 			e.readFile = filepath.Join(dir, "read-data")
