@@ -43,13 +43,12 @@ func (t *Task) exit() {
 	tg.mu.Lock()
 	t.exited = true
 	delete(tg.tasks, t)
-	if t.tid == tg.tgid {
-		tg.leaderStatus = ExitStatus{Code: t.exitCode}
-	}
 	tg.lastCreds = t.Credentials()
 	last := len(tg.tasks) == 0
 	if last && !tg.exiting {
-		tg.status = tg.leaderStatus
+		// Without a group exit, the status is the last thread's
+		// exit code (Linux 6.0 and later).
+		tg.status = ExitStatus{Code: t.exitCode}
 	}
 	// An execve waits for the other tasks of its group to be gone.
 	var execDone chan struct{}
@@ -122,10 +121,10 @@ type CloneOptions struct {
 	Flags uint64
 	// ExitSignal is sent to the parent when a new process ends.
 	ExitSignal linux.Signal
-	Stack     uint64 // new stack pointer, 0 to keep the parent's
-	ParentTID uint64
-	ChildTID  uint64
-	TLS       uint64
+	Stack      uint64 // new stack pointer, 0 to keep the parent's
+	ParentTID  uint64
+	ChildTID   uint64
+	TLS        uint64
 }
 
 // threadFlags are the flags a new thread must have.

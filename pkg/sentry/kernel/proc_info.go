@@ -214,7 +214,6 @@ func (k *Kernel) ThreadGroups() []*ThreadGroup {
 	return tgs
 }
 
-
 // NumTasks returns the number of live tasks (sysinfo's procs).
 func (k *Kernel) NumTasks() int {
 	k.mu.Lock()

@@ -63,6 +63,11 @@ type processTree struct {
 	// vforkDone, if non-nil, is closed when the group execs or exits: a
 	// vfork parent waits for it.
 	vforkDone chan struct{}
+	// waitStopped and waitContinued are job control events the parent
+	// has not waited for yet (jobcontrol.go); waitStopSig is the signal
+	// that stopped the group.
+	waitStopped, waitContinued bool
+	waitStopSig                linux.Signal
 }
 
 // initProcessTreeLocked makes tg the leader of a new session and process
@@ -322,13 +327,19 @@ func nprocExempt(c *auth.Credentials) bool {
 	return c.RealUID == 0 || c.HasCapability(linux.CAP_SYS_ADMIN) || c.HasCapability(linux.CAP_SYS_RESOURCE)
 }
 
-// tasksOfUIDLocked counts the live tasks whose real uid is uid.
+// tasksOfUIDLocked counts the tasks whose real uid is uid, zombies
+// included (Linux counts a process until it is reaped).
 //
 // Preconditions: k.mu is held.
 func (k *Kernel) tasksOfUIDLocked(uid auth.UID) int {
 	n := 0
 	for _, t := range k.tasks {
 		if t.Credentials().RealUID == uid {
+			n++
+		}
+	}
+	for _, tg := range k.tgs {
+		if tg.zombie && tg.realUID() == uid {
 			n++
 		}
 	}
@@ -469,7 +480,10 @@ func (k *Kernel) tellParentLocked(tg *ThreadGroup) {
 	p.mu.Unlock()
 	autoReap := tg.exitSignal == linux.SIGCHLD &&
 		(act.Handler == linux.SIG_IGN || act.Flags&linux.SA_NOCLDWAIT != 0)
-	if tg.exitSignal != 0 {
+	// An ignored SIGCHLD is not even queued (blocked or not), as in
+	// Linux's do_notify_parent.
+	ignored := tg.exitSignal == linux.SIGCHLD && act.Handler == linux.SIG_IGN
+	if tg.exitSignal != 0 && !ignored {
 		p.SendSignal(tg.childSignalInfo(tg.exitSignal))
 	}
 	if autoReap {
@@ -524,9 +538,9 @@ type WaitTarget int
 
 // Wait targets (waitid's idtype).
 const (
-	WaitAll   WaitTarget = iota // any child
-	WaitPID                     // the child with pid ID
-	WaitPGID                    // any child in process group ID
+	WaitAll  WaitTarget = iota // any child
+	WaitPID                    // the child with pid ID
+	WaitPGID                   // any child in process group ID
 )
 
 // WaitOptions are a wait4/waitid request.
@@ -537,11 +551,15 @@ type WaitOptions struct {
 	Options uint32
 }
 
-// WaitResult describes the child a wait found.
+// WaitResult describes the child a wait found and what happened to it.
 type WaitResult struct {
-	PID    ThreadID
-	UID    auth.UID
-	Status ExitStatus
+	PID ThreadID
+	UID auth.UID
+	// Code is linux.CLD_EXITED or CLD_KILLED (Status says how it
+	// ended), CLD_STOPPED (StopSignal stopped it) or CLD_CONTINUED.
+	Code       int32
+	Status     ExitStatus
+	StopSignal linux.Signal
 }
 
 // matches reports whether child c is one that o waits for.
@@ -563,11 +581,10 @@ func (o WaitOptions) matches(c *ThreadGroup) bool {
 	return clone == (o.Options&linux.WCLONE != 0)
 }
 
-// Wait waits for a child of t's process to end (wait4, waitid). It
-// returns nil without error if WNOHANG is set and no child has ended,
-// ECHILD if no child matches, and ErrInterrupted if a signal comes first.
-// Stopped and continued children are not reported: job control stops are
-// not supported.
+// Wait waits for a child of t's process to end, stop or continue, as
+// the options ask (wait4, waitid). It returns nil without error if
+// WNOHANG is set and nothing happened, ECHILD if no child matches, and
+// ErrInterrupted if a signal comes first.
 func (t *Task) Wait(o WaitOptions) (*WaitResult, error) {
 	k := t.k
 	for {
@@ -577,19 +594,15 @@ func (t *Task) Wait(o WaitOptions) (*WaitResult, error) {
 			if !o.matches(c) {
 				continue
 			}
-			found = true
-			if !c.zombie || o.Options&linux.WEXITED == 0 {
+			if o.Options&linux.WNOTHREAD != 0 && c.creator != t {
+				// Only the calling thread's own children.
 				continue
 			}
-			c.mu.Lock()
-			res := &WaitResult{PID: c.tgid, Status: c.status}
-			c.mu.Unlock()
-			res.UID = c.realUID()
-			if o.Options&linux.WNOWAIT == 0 {
-				k.reapLocked(c)
+			found = true
+			if res := k.takeWaitEventLocked(c, o.Options); res != nil {
+				k.mu.Unlock()
+				return res, nil
 			}
-			k.mu.Unlock()
-			return res, nil
 		}
 		ch := t.tg.childEvent
 		k.mu.Unlock()
@@ -736,13 +749,6 @@ func (tg *ThreadGroup) IsZombie() bool {
 	return tg.zombie
 }
 
-// HandlerOf returns tg's action for sig.
-func (tg *ThreadGroup) HandlerOf(sig linux.Signal) linux.SigAction {
-	tg.mu.Lock()
-	defer tg.mu.Unlock()
-	return tg.handlers[sig]
-}
-
 // SetSubreaper sets PR_SET_CHILD_SUBREAPER.
 func (tg *ThreadGroup) SetSubreaper(on bool) {
 	tg.k.mu.Lock()
@@ -769,4 +775,74 @@ func (tg *ThreadGroup) PDeathSig() linux.Signal {
 	tg.k.mu.Lock()
 	defer tg.k.mu.Unlock()
 	return tg.pdeathSig
+}
+
+// SendSignalFromApp sends a process-directed signal that process sender
+// of the sandbox sent (kill): as SendSignal, except that the sandbox's
+// init, like a pid namespace's, does not get a signal from another
+// process that it neither handles nor blocks (SIGKILL and SIGSTOP
+// included). Unlike Linux, init's signals to itself are delivered, so
+// that a program run by `runsc do` can kill itself as it could natively.
+func (tg *ThreadGroup) SendSignalFromApp(sender *ThreadGroup, info *linux.SignalInfo) {
+	k := tg.k
+	k.mu.Lock()
+	isInit := tg == k.init && sender != tg
+	k.mu.Unlock()
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	sig := linux.Signal(info.Signo)
+	if isInit && tg.handlers[sig].Handler == linux.SIG_DFL && !tg.blockedByAnyLocked(sig) {
+		return
+	}
+	tg.sendSignalLocked(info)
+}
+
+// blockedByAnyLocked reports whether a live task of tg blocks sig or
+// waits for it in rt_sigtimedwait.
+//
+// Preconditions: tg.mu is held.
+func (tg *ThreadGroup) blockedByAnyLocked(sig linux.Signal) bool {
+	set := linux.SignalSetOf(sig)
+	for t := range tg.tasks {
+		if !t.exited && (t.mask|t.sigWaitSet)&set != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// takeWaitEventLocked returns what c has to report to a wait with
+// options (an exit, a stop or a continue), consuming it unless WNOWAIT;
+// nil if nothing.
+//
+// Preconditions: k.mu is held; c is a child of the waiter.
+func (k *Kernel) takeWaitEventLocked(c *ThreadGroup, options uint32) *WaitResult {
+	keep := options&linux.WNOWAIT != 0
+	switch {
+	case c.zombie && options&linux.WEXITED != 0:
+		c.mu.Lock()
+		res := &WaitResult{PID: c.tgid, Status: c.status, Code: linux.CLD_EXITED}
+		c.mu.Unlock()
+		if res.Status.Signal != 0 {
+			res.Code = linux.CLD_KILLED
+		}
+		res.UID = c.realUID()
+		if !keep {
+			k.reapLocked(c)
+		}
+		return res
+	case c.zombie:
+		return nil
+	case c.waitStopped && options&linux.WSTOPPED != 0:
+		if !keep {
+			c.waitStopped = false
+		}
+		return &WaitResult{PID: c.tgid, UID: auth.UID(c.liveRealUID()), Code: linux.CLD_STOPPED, StopSignal: c.waitStopSig}
+	case c.waitContinued && options&linux.WCONTINUED != 0:
+		if !keep {
+			c.waitContinued = false
+		}
+		return &WaitResult{PID: c.tgid, UID: auth.UID(c.liveRealUID()), Code: linux.CLD_CONTINUED}
+	}
+	return nil
 }

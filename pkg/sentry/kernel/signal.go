@@ -1,19 +1,33 @@
 package kernel
 
 import (
+	"sync/atomic"
 	"time"
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/log"
 	"bulwark.dev/bulwark/pkg/sentry/arch"
+	"bulwark.dev/bulwark/pkg/sentry/waiter"
 )
 
 // pendingSignals is a queue of pending signals: at most one instance of
 // each standard signal, any number of each real-time signal.
+//
+// For signalfd, waiters is notified (EPOLLIN) whenever a signal is
+// queued, and setMirror holds a copy of set that readiness checks read
+// without the signal lock. waiters is notified with the signal lock held:
+// its entries may take only locks that are never held while taking the
+// signal lock (waiter.Queue's rule already requires that of them).
 type pendingSignals struct {
 	set   linux.SignalSet
 	queue [linux.NSIG][]*linux.SignalInfo
+
+	setMirror atomic.Uint64
+	waiters   waiter.Queue
 }
+
+// setChanged refreshes setMirror after set changed.
+func (p *pendingSignals) setChanged() { p.setMirror.Store(uint64(p.set)) }
 
 // maxQueuedRT bounds queued real-time signals per queue (RLIMIT_SIGPENDING
 // is per user in Linux; this keeps one process from exhausting memory).
@@ -28,6 +42,8 @@ func (p *pendingSignals) enqueue(info *linux.SignalInfo) bool {
 	}
 	p.queue[sig] = append(q, info)
 	p.set |= linux.SignalSetOf(sig)
+	p.setChanged()
+	p.waiters.Notify(linux.EPOLLIN)
 	return true
 }
 
@@ -58,14 +74,39 @@ func (p *pendingSignals) take(sig linux.Signal) *linux.SignalInfo {
 	if len(q) == 1 {
 		p.queue[sig] = nil
 		p.set &^= linux.SignalSetOf(sig)
+		p.setChanged()
 	}
 	return info
 }
 
-// discard drops every pending instance of sig.
-func (p *pendingSignals) discard(sig linux.Signal) {
+// discard drops every pending instance of sig and returns them.
+func (p *pendingSignals) discard(sig linux.Signal) []*linux.SignalInfo {
+	q := p.queue[sig]
 	p.queue[sig] = nil
 	p.set &^= linux.SignalSetOf(sig)
+	p.setChanged()
+	return q
+}
+
+// dequeueLocked removes and returns the first signal of p not in mask, as
+// p.dequeue, applying the timers' rules (timers.go): the signals of POSIX
+// timers that were deleted or re-set while queued are dropped, and a
+// SIGALRM taken from the process's queue restarts ITIMER_REAL.
+//
+// Preconditions: tg.mu is held; p is tg's queue or one of its tasks'.
+func (tg *ThreadGroup) dequeueLocked(p *pendingSignals, mask linux.SignalSet) *linux.SignalInfo {
+	for {
+		info := p.dequeue(mask)
+		if info == nil {
+			return nil
+		}
+		if p == &tg.pending && linux.Signal(info.Signo) == linux.SIGALRM {
+			tg.itimerRealTakenLocked()
+		}
+		if info.Code != linux.SI_TIMER || tg.timerSignalTakenLocked(info) {
+			return info
+		}
+	}
 }
 
 // Default actions, from signal(7).
@@ -109,47 +150,80 @@ func (t *Task) hasDeliverableLocked() bool {
 
 // SendSignal sends a thread-directed signal to t (tgkill, faults).
 func (t *Task) SendSignal(info *linux.SignalInfo) {
+	t.tg.mu.Lock()
+	defer t.tg.mu.Unlock()
+	t.sendSignalLocked(info)
+}
+
+// sendSignalLocked is SendSignal; it reports whether info was queued.
+//
+// Preconditions: t.tg.mu is held.
+func (t *Task) sendSignalLocked(info *linux.SignalInfo) bool {
 	tg := t.tg
-	tg.mu.Lock()
-	defer tg.mu.Unlock()
 	if t.exited {
-		return
+		return false
 	}
 	if tg.sendPrecheckLocked(info) {
-		return
+		return false
 	}
+	tg.jobControlOnSendLocked(linux.Signal(info.Signo))
 	blocked := t.mask&linux.SignalSetOf(linux.Signal(info.Signo)) != 0
-	if !blocked && tg.ignoredLocked(linux.Signal(info.Signo)) {
-		return
+	waited := t.sigWaitSet&linux.SignalSetOf(linux.Signal(info.Signo)) != 0
+	if !blocked && !waited && tg.ignoredLocked(linux.Signal(info.Signo)) {
+		return false
 	}
-	if t.pending.enqueue(info) && !blocked {
+	if !t.pending.enqueue(info) {
+		return false
+	}
+	if !blocked {
 		t.interrupt()
 	}
+	return true
 }
 
 // SendSignal sends a process-directed signal to tg (kill).
 func (tg *ThreadGroup) SendSignal(info *linux.SignalInfo) {
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
+	tg.sendSignalLocked(info)
+}
+
+// sendSignalLocked is SendSignal; it reports whether info was queued.
+//
+// Preconditions: tg.mu is held.
+func (tg *ThreadGroup) sendSignalLocked(info *linux.SignalInfo) bool {
 	if tg.sendPrecheckLocked(info) {
-		return
+		return false
 	}
 	sig := linux.Signal(info.Signo)
+	tg.jobControlOnSendLocked(sig)
 	// A signal blocked by every thread is kept even if ignored now: the
 	// handler may change before it is unblocked.
+	// So is one that a thread waits for in rt_sigtimedwait (Linux's
+	// real_blocked): it was blocked before the wait.
 	var target *Task
+	kept := false
 	for t := range tg.tasks {
-		if !t.exited && t.mask&linux.SignalSetOf(sig) == 0 {
+		if t.exited {
+			continue
+		}
+		if t.mask&linux.SignalSetOf(sig) != 0 || t.sigWaitSet&linux.SignalSetOf(sig) != 0 {
+			kept = true
+		}
+		if target == nil && t.mask&linux.SignalSetOf(sig) == 0 {
 			target = t
-			break
 		}
 	}
-	if target != nil && tg.ignoredLocked(sig) {
-		return
+	if !kept && tg.ignoredLocked(sig) {
+		return false
 	}
-	if tg.pending.enqueue(info) && target != nil {
+	if !tg.pending.enqueue(info) {
+		return false
+	}
+	if target != nil {
 		target.interrupt()
 	}
+	return true
 }
 
 // sendPrecheckLocked handles what is the same for every signal sent to
@@ -179,7 +253,7 @@ func (t *Task) handleFault(info *linux.SignalInfo) {
 		t.mask &^= linux.SignalSetOf(sig)
 	}
 	// A fault signal is never dropped: replace a pending instance.
-	t.pending.discard(sig)
+	t.tg.timerSignalsDiscardedLocked(t.pending.discard(sig))
 	t.pending.enqueue(info)
 	t.tg.mu.Unlock()
 	t.faultInfo, t.faultTrap = info, t.ctx.LastTrap()
@@ -198,9 +272,14 @@ func (t *Task) deliverSignals() bool {
 			tg.mu.Unlock()
 			return false
 		}
-		info := t.pending.dequeue(t.mask)
+		if tg.stopped || tg.continuedPending {
+			// Job control (jobcontrol.go).
+			t.parkStoppedLocked()
+			continue
+		}
+		info := tg.dequeueLocked(&t.pending, t.mask)
 		if info == nil {
-			info = tg.pending.dequeue(t.mask)
+			info = tg.dequeueLocked(&tg.pending, t.mask)
 		}
 		if info == nil {
 			if t.hasSavedMask {
@@ -222,9 +301,9 @@ func (t *Task) deliverSignals() bool {
 				tg.mu.Unlock()
 				continue
 			case actStop:
-				// Job control stops come with the process issue.
+				tg.beginGroupStopLocked(sig)
 				tg.mu.Unlock()
-				log.Infof("task %d: stop signal %d ignored: job control not supported", t.tid, sig)
+				t.k.notifyJobControl(tg, linux.CLD_STOPPED, sig)
 				continue
 			}
 			tg.beginExitLocked(ExitStatus{Signal: sig})
@@ -390,9 +469,9 @@ func (t *Task) SigAction(sig linux.Signal, act *linux.SigAction) (linux.SigActio
 		a.Mask &^= linux.UnblockableSignals
 		tg.handlers[sig] = a
 		if tg.ignoredLocked(sig) {
-			tg.pending.discard(sig)
+			tg.timerSignalsDiscardedLocked(tg.pending.discard(sig))
 			for other := range tg.tasks {
-				other.pending.discard(sig)
+				tg.timerSignalsDiscardedLocked(other.pending.discard(sig))
 			}
 		}
 	}
@@ -478,10 +557,12 @@ func (t *Task) SigTimedWait(set linux.SignalSet, deadline time.Time, poll bool) 
 	// interrupts the wait; they are dequeued here, not delivered.
 	oldMask := t.mask
 	t.mask &^= set
+	t.sigWaitSet = set
 	tg.mu.Unlock()
 	err := t.Block(nil, deadline)
 	tg.mu.Lock()
 	t.mask = oldMask
+	t.sigWaitSet = 0
 	info := t.takeSignalLocked(set)
 	tg.mu.Unlock()
 	if info != nil {
@@ -497,10 +578,32 @@ func (t *Task) SigTimedWait(set linux.SignalSet, deadline time.Time, poll bool) 
 //
 // Preconditions: t.tg.mu is held.
 func (t *Task) takeSignalLocked(set linux.SignalSet) *linux.SignalInfo {
-	if info := t.pending.dequeue(^set); info != nil {
+	if info := t.tg.dequeueLocked(&t.pending, ^set); info != nil {
 		return info
 	}
-	return t.tg.pending.dequeue(^set)
+	return t.tg.dequeueLocked(&t.tg.pending, ^set)
+}
+
+// TakeSignal dequeues a signal in set pending for t, thread queue first,
+// or returns nil (signalfd reads). SIGKILL and SIGSTOP are never taken.
+func (t *Task) TakeSignal(set linux.SignalSet) *linux.SignalInfo {
+	t.tg.mu.Lock()
+	defer t.tg.mu.Unlock()
+	return t.takeSignalLocked(set &^ linux.UnblockableSignals)
+}
+
+// PendingSignalsUnlocked returns the signals pending for t or its group
+// without taking the signal lock (signalfd readiness, which epoll checks
+// under its own locks): a snapshot that may be stale by the time it is
+// used, as any readiness is.
+func (t *Task) PendingSignalsUnlocked() linux.SignalSet {
+	return linux.SignalSet(t.pending.setMirror.Load() | t.tg.pending.setMirror.Load())
+}
+
+// SignalWaiters returns the waiter queues notified (EPOLLIN) when a signal
+// is queued for t (thread) and for its process (group).
+func (t *Task) SignalWaiters() (thread, group *waiter.Queue) {
+	return &t.pending.waiters, &t.tg.pending.waiters
 }
 
 // PendingSignals returns the signals pending for t or its group

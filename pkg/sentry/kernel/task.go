@@ -42,7 +42,10 @@ type Task struct {
 	// rt_sigsuspend-like calls; hasSavedMask says whether it is set.
 	savedMask    linux.SignalSet
 	hasSavedMask bool
-	exited       bool
+	// sigWaitSet are the signals rt_sigtimedwait waits for: not
+	// ignored on arrival, as they were blocked before the wait.
+	sigWaitSet linux.SignalSet
+	exited     bool
 
 	// Owned by the task goroutine.
 	altStack   linux.SignalStack

@@ -33,9 +33,6 @@ type ThreadGroup struct {
 	// group stops at its next chance and exits.
 	exiting bool
 	status  ExitStatus
-	// leaderStatus is the leader's exit() status, reported when the
-	// group ends without a group exit.
-	leaderStatus ExitStatus
 	// lastCreds are the credentials of the last task to exit, which
 	// wait reports for the zombie.
 	lastCreds *auth.Credentials
@@ -44,6 +41,9 @@ type ThreadGroup struct {
 	// them once it is completely gone.
 	execing  *Task
 	execWait chan struct{}
+
+	// jobStop is the group's job control stop state (jobcontrol.go).
+	jobStop
 
 	// timers are the group's interval and POSIX timers (timers.go).
 	timers tgTimers
@@ -125,6 +125,11 @@ func (tg *ThreadGroup) beginExitLocked(status ExitStatus) {
 	tg.status = status
 	for t := range tg.tasks {
 		t.interrupt()
+	}
+	if tg.stopped {
+		// A stopped group dies at once (SIGKILL, exit).
+		tg.stopped = false
+		close(tg.stopWake)
 	}
 }
 

@@ -45,3 +45,14 @@ type ShrinkNotifier interface {
 	// called (more than once is harmless).
 	WatchShrink(w SizeWatcher) (unwatch func())
 }
+
+// PipeSizer is implemented by pipes and FIFOs (fsimpl/pipe): fcntl(2)'s
+// F_GETPIPE_SZ and F_SETPIPE_SZ.
+type PipeSizer interface {
+	// PipeSize returns the capacity in bytes.
+	PipeSize() (int64, error)
+	// SetPipeSize sets the capacity to size rounded up to a power-of-two
+	// number of pages and returns it. ctx's credentials decide whether it
+	// may grow beyond the system's maximum (CAP_SYS_RESOURCE).
+	SetPipeSize(ctx Context, size int64) (int64, error)
+}

@@ -1,6 +1,6 @@
 /*
- * harness.c: registration, main(), failure reporting and the fork-free
- * helpers declared in harness.h. Linked into every syscall test binary.
+ * harness.c: registration, main(), failure reporting and the helpers
+ * declared in harness.h. Linked into every syscall test binary.
  */
 #include "harness.h"
 
@@ -8,10 +8,12 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <linux/futex.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 static struct harness_test *tests_head, *tests_tail;
 
@@ -22,6 +24,8 @@ static sigjmp_buf current_env;
 static int current_failed;  /* accessed atomically */
 static int current_skipped;
 static pthread_mutex_t print_mu = PTHREAD_MUTEX_INITIALIZER;
+/* Set in a child made by harness_fork_child/harness_child_run or a mode. */
+static int in_child;
 
 void harness_register(struct harness_test *t)
 {
@@ -55,8 +59,13 @@ void harness_fail(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 	pthread_mutex_lock(&print_mu);
-	printf("[ FAIL ] %s: %s:%d: ", current_name ? current_name : "?", file,
-	       line);
+	if (in_child)
+		printf("[ FAIL ] %s (child %d): %s:%d: ",
+		       current_name ? current_name : "?", (int)getpid(), file,
+		       line);
+	else
+		printf("[ FAIL ] %s: %s:%d: ",
+		       current_name ? current_name : "?", file, line);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -81,6 +90,11 @@ void harness_abort_test(void)
 
 void harness_skip(const char *file, int line, const char *reason)
 {
+	if (in_child) {
+		/* The parent could not tell a skip from a pass. */
+		harness_fail(file, line, "SKIP in a child: %s", reason);
+		harness_abort_test();
+	}
 	pthread_mutex_lock(&print_mu);
 	printf("[ SKIP ] %s: %s:%d: %s\n", current_name, file, line, reason);
 	fflush(stdout);
@@ -120,6 +134,9 @@ static void reset_signal_state(void)
 
 static void run_cleanups(void);
 static void check_fd_leak(int lowest_free);
+static void check_child_leak(void);
+static void init_exe_path(const char *argv0);
+static int run_child_mode(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
@@ -128,6 +145,9 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, 0, _IOLBF, 0);
 	current_tid = harness_gettid();
+	init_exe_path(argv[0]);
+	if (argc > 1 && strcmp(argv[1], HARNESS_CHILD_FLAG) == 0)
+		return run_child_mode(argc - 2, argv + 2);
 	for (struct harness_test *t = tests_head; t; t = t->next) {
 		if (filter && fnmatch(filter, t->name, 0) != 0)
 			continue;
@@ -141,6 +161,7 @@ int main(int argc, char **argv)
 		int lowest_free = harness_free_fd(0);
 		if (sigsetjmp(current_env, 1) == 0)
 			t->fn();
+		check_child_leak();
 		run_cleanups();
 		check_fd_leak(lowest_free);
 		reset_signal_state();
@@ -675,4 +696,264 @@ static void check_fd_leak(int lowest_free)
 			     "descriptor leak: lowest free descriptor was %d "
 			     "before the test, %d after",
 			     lowest_free, now);
+}
+
+/* ---- process helpers ---- */
+
+long harness_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
+			 long a6)
+{
+	long ret;
+	register long r10 __asm__("r10") = a4;
+	register long r8 __asm__("r8") = a5;
+	register long r9 __asm__("r9") = a6;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10),
+			   "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* Children made by harness_fork_child in the current test. */
+#define MAX_TRACKED 64
+static pid_t tracked[MAX_TRACKED];
+static int ntracked;
+
+/*
+ * A child does not check for children of its own left behind: orphaning
+ * them on purpose is what some tests are about.
+ */
+__attribute__((noreturn)) static void child_exit(void)
+{
+	fflush(stdout);
+	_exit(__atomic_load_n(&current_failed, __ATOMIC_SEQ_CST) ? 1 : 0);
+}
+
+void harness_child_run(void (*fn)(void *), void *arg)
+{
+	in_child = 1;
+	current_tid = harness_gettid();
+	__atomic_store_n(&current_failed, 0, __ATOMIC_SEQ_CST);
+	/* The parent's cleanups and children are not the child's. */
+	ndeferred = 0;
+	ntracked = 0;
+	if (sigsetjmp(current_env, 1) == 0)
+		fn(arg);
+	child_exit();
+}
+
+pid_t harness_fork_child(void (*fn)(void *), void *arg)
+{
+	/* Nothing buffered may be written twice. */
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	ASSERT_SYSCALL_OK(pid);
+	if (pid == 0)
+		harness_child_run(fn, arg);
+	if (ntracked < MAX_TRACKED)
+		tracked[ntracked++] = pid;
+	return pid;
+}
+
+int harness_wait(pid_t pid)
+{
+	int status = 0;
+	long r;
+	do
+		r = syscall(SYS_wait4, pid, &status, __WALL, 0);
+	while (r == -1 && errno == EINTR);
+	if (r != pid) {
+		harness_fail(__FILE__, __LINE__,
+			     "wait4(%d) returned %ld, errno %s", (int)pid, r,
+			     harness_errno_name(r == -1 ? errno : 0));
+		harness_abort_test();
+	}
+	return status;
+}
+
+static const char *signal_name(int sig)
+{
+	const char *n = sigabbrev_np(sig);
+	return n ? harness_strf("SIG%s", n) : harness_strf("signal %d", sig);
+}
+
+const char *harness_status_str(int status)
+{
+	if (WIFEXITED(status))
+		return harness_strf("exited with %d", WEXITSTATUS(status));
+	if (WIFSIGNALED(status))
+		return harness_strf("killed by %s%s",
+				    signal_name(WTERMSIG(status)),
+				    WCOREDUMP(status) ? " (core dumped)" : "");
+	if (WIFSTOPPED(status))
+		return harness_strf("stopped by %s",
+				    signal_name(WSTOPSIG(status)));
+	if (WIFCONTINUED(status))
+		return harness_strf("continued");
+	return harness_strf("unknown status %#x", status);
+}
+
+int harness_check_exit(const char *file, int line, int status, int code)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) == code)
+		return 1;
+	harness_fail(file, line, "expected the child to exit with %d, it %s",
+		     code, harness_status_str(status));
+	return 0;
+}
+
+int harness_check_killed(const char *file, int line, int status, int sig)
+{
+	if (WIFSIGNALED(status) && WTERMSIG(status) == sig &&
+	    !WCOREDUMP(status))
+		return 1;
+	harness_fail(file, line, "expected the child to be killed by %s, it %s",
+		     signal_name(sig), harness_status_str(status));
+	return 0;
+}
+
+struct shared_region {
+	void *p;
+	size_t len;
+};
+
+static void unmap_shared(void *arg)
+{
+	struct shared_region *r = arg;
+	if (munmap(r->p, r->len) != 0)
+		harness_fail(__FILE__, __LINE__, "munmap shared region: %s",
+			     harness_errno_name(errno));
+	free(r);
+}
+
+void *harness_shared_alloc(size_t len)
+{
+	void *p = mmap(0, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(p != MAP_FAILED);
+	struct shared_region *r = malloc(sizeof(*r));
+	if (!r) {
+		munmap(p, len);
+		harness_fail(__FILE__, __LINE__, "out of memory");
+		harness_abort_test();
+	}
+	r->p = p;
+	r->len = len;
+	harness_defer(unmap_shared, r);
+	return p;
+}
+
+void harness_set_word(int *w, int v)
+{
+	__atomic_store_n(w, v, __ATOMIC_SEQ_CST);
+	harness_raw_syscall(SYS_futex, (long)w, FUTEX_WAKE, INT_MAX, 0, 0, 0);
+}
+
+void harness_wait_word(int *w, int v)
+{
+	/* A bounded wait: a missed cross-process wake-up only slows it. */
+	struct timespec ts = {0, 5 * 1000 * 1000};
+	for (;;) {
+		int cur = __atomic_load_n(w, __ATOMIC_SEQ_CST);
+		if (cur == v)
+			return;
+		harness_raw_syscall(SYS_futex, (long)w, FUTEX_WAIT, cur,
+				    (long)&ts, 0, 0);
+	}
+}
+
+/*
+ * Fails the test for every child it left: zombies are reaped, live children
+ * made by harness_fork_child are killed and reaped, and any other live child
+ * is waited for (see harness.h).
+ */
+static void check_child_leak(void)
+{
+	int status;
+	long r;
+	int live = 0;
+	for (;;) {
+		r = syscall(SYS_wait4, -1, &status, WNOHANG | __WALL, 0);
+		if (r > 0) {
+			harness_fail(__FILE__, __LINE__,
+				     "the test left child %ld unwaited (it %s)",
+				     r, harness_status_str(status));
+			continue;
+		}
+		if (r == 0)
+			live = 1;
+		else if (errno == EINTR)
+			continue;
+		break;
+	}
+	if (live) {
+		harness_fail(__FILE__, __LINE__,
+			     "the test left a child running; killing the ones "
+			     "harness_fork_child made, waiting for the rest");
+		for (int i = 0; i < ntracked; i++) {
+			/* A live child of ours: its pid cannot be reused. */
+			if (syscall(SYS_wait4, tracked[i], &status,
+				    WNOHANG | __WALL, 0) == 0)
+				kill(tracked[i], SIGKILL);
+		}
+		for (;;) {
+			r = syscall(SYS_wait4, -1, &status, __WALL, 0);
+			if (r > 0 || (r == -1 && errno == EINTR))
+				continue;
+			break;
+		}
+	}
+	ntracked = 0;
+}
+
+static struct harness_child_mode *modes_head;
+
+void harness_register_child_mode(struct harness_child_mode *m)
+{
+	m->next = modes_head;
+	modes_head = m;
+}
+
+static char exe_path[PATH_MAX];
+
+static void init_exe_path(const char *argv0)
+{
+	ssize_t n = readlink("/proc/self/exe", exe_path, sizeof(exe_path) - 1);
+	if (n > 0) {
+		exe_path[n] = 0;
+		return;
+	}
+	snprintf(exe_path, sizeof(exe_path), "%s", argv0 ? argv0 : "");
+}
+
+const char *harness_exe_path(void)
+{
+	return exe_path;
+}
+
+static int run_child_mode(int argc, char **argv)
+{
+	if (argc < 1) {
+		printf("%s needs a mode name\n", HARNESS_CHILD_FLAG);
+		return 100;
+	}
+	for (struct harness_child_mode *m = modes_head; m; m = m->next) {
+		if (strcmp(m->name, argv[0]) != 0)
+			continue;
+		in_child = 1;
+		current_name = m->name;
+		current_tid = harness_gettid();
+		static volatile int rc;
+		rc = 1;
+		if (sigsetjmp(current_env, 1) == 0)
+			rc = m->fn(argc, argv);
+		fflush(stdout);
+		if (__atomic_load_n(&current_failed, __ATOMIC_SEQ_CST))
+			return 1;
+		return rc;
+	}
+	printf("unknown child mode \"%s\"\n", argv[0]);
+	return 100;
 }

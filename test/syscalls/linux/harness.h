@@ -7,13 +7,14 @@
  * prints "[ RUN ] name", "[  OK ] name", "[ SKIP ] name: why" or
  * "[ FAIL ] name: file:line: message", and exits 0 iff no test failed.
  *
- * Tests run one after another in a single process: no fork is available in
- * this phase. Before each test the harness resets the signal state (handlers
- * back to SIG_DFL, nothing blocked or pending, no alternate stack), so a test
- * may install handlers freely but must undo any other process-wide change it
- * makes (rlimits, O_NONBLOCK on stdout, extra FDs, brk) or have the harness
- * undo it (the file-system helpers at the end: temporary directories, cwd,
- * umask, effective ids, harness_defer).
+ * Tests run one after another in a single process (a test may fork, clone
+ * and exec: the children it makes end inside it, see the process helpers at
+ * the end of this file). Before each test the harness resets the signal
+ * state (handlers back to SIG_DFL, nothing blocked or pending, no alternate
+ * stack), so a test may install handlers freely but must undo any other
+ * process-wide change it makes (rlimits, O_NONBLOCK on stdout, extra FDs,
+ * brk) or have the harness undo it (the file-system helpers at the end:
+ * temporary directories, cwd, umask, effective ids, harness_defer).
  *
  * Rules:
  *  - EXPECT_* records a failure and continues; ASSERT_* records it and ends
@@ -180,7 +181,7 @@ const char *harness_errno_name(int e);
 /* Ends the current test as skipped; the reason is printed. */
 #define SKIP(reason) harness_skip(__FILE__, __LINE__, reason)
 
-/* ---- helpers shared by tests (all fork-free) ---- */
+/* ---- helpers shared by tests ---- */
 
 /* The test binary's page size. */
 size_t harness_page_size(void);
@@ -204,6 +205,14 @@ void *harness_delayed_write(void *arg);
 /* Raw gettid/tgkill so tests do not depend on the libc version. */
 pid_t harness_gettid(void);
 int harness_tgkill(pid_t tgid, pid_t tid, int sig);
+
+/*
+ * A raw x86-64 system call that returns -errno on failure and never touches
+ * errno (or anything else in thread-local storage): for children that share
+ * the parent's memory (vfork, CLONE_VM), where errno is the parent's.
+ */
+long harness_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
+			 long a6);
 
 /*
  * Maps len bytes of anonymous private memory with prot (ASSERTs success).
@@ -336,5 +345,130 @@ void harness_write_file(const char *path, const void *data, size_t len,
  * the length read. ASSERTs that open and read worked.
  */
 size_t harness_read_file(const char *path, char *buf, size_t cap);
+
+/*
+ * ---- process helpers ----
+ *
+ * For tests that fork, clone or exec. A child must never return into the
+ * harness's test loop: a child made by harness_fork_child runs one function
+ * and _exits; a child made any other way (raw fork, clone, vfork) ends with
+ * _exit or exit_group itself. Failures inside a child make the test fail only
+ * through the child's exit status, which the parent checks (EXPECT_CHILD_EXIT
+ * and friends).
+ *
+ * After each test the harness checks (in the test process) that the test
+ * left no child behind: an unwaited zombie or a running child fails the test;
+ * running children made by harness_fork_child are killed and reaped, and the
+ * harness then blocks until every other child has ended (a test that leaks a
+ * child that never ends therefore hits the runner's timeout, after the
+ * failure was printed). Orphans reparented to the test (it is the sandbox's
+ * init, and natively a test may be a child subreaper) count as its children.
+ */
+
+/*
+ * Forks (glibc fork, ASSERTed) and returns the child's pid in the parent. The
+ * child runs fn(arg) and _exits 0, or 1 if an EXPECT_* or ASSERT_* failed in
+ * it (an ASSERT_* ends fn early; a SKIP in a child is a failure). Children it
+ * leaves running are orphaned (the leak check is the test process's only).
+ * Failures are printed with the child's pid. The child shares no harness
+ * state with the parent afterwards: deferred functions and temporary
+ * directories stay the parent's (the child may still use harness_path for the
+ * parent's directory).
+ */
+pid_t harness_fork_child(void (*fn)(void *), void *arg);
+
+/*
+ * The same for a child the test made itself in a separate address space
+ * (raw fork, clone without CLONE_VM): call it first thing in the child. Never
+ * use it in a child sharing the parent's memory (CLONE_VM, vfork): that child
+ * must use only raw system calls and report through its exit status.
+ */
+__attribute__((noreturn)) void harness_child_run(void (*fn)(void *), void *arg);
+
+/*
+ * Waits for the child pid (wait4 with __WALL, retrying on EINTR; ASSERTs that
+ * it worked and returned pid) and returns its wait status.
+ */
+int harness_wait(pid_t pid);
+
+/* "exited with 3", "killed by SIGSEGV", "stopped by SIGSTOP", ... */
+const char *harness_status_str(int status);
+
+/*
+ * Check a wait status: exited with code / killed by sig (without a core
+ * dump). They record a failure naming the actual status and return 0 if it
+ * differs, 1 if it matched.
+ */
+int harness_check_exit(const char *file, int line, int status, int code);
+int harness_check_killed(const char *file, int line, int status, int sig);
+
+#define EXPECT_EXITED(status, code)                                            \
+	((void)harness_check_exit(__FILE__, __LINE__, status, code))
+#define EXPECT_KILLED(status, sig)                                             \
+	((void)harness_check_killed(__FILE__, __LINE__, status, sig))
+#define ASSERT_EXITED(status, code)                                            \
+	do {                                                                   \
+		if (!harness_check_exit(__FILE__, __LINE__, status, code))     \
+			harness_abort_test();                                  \
+	} while (0)
+#define ASSERT_KILLED(status, sig)                                             \
+	do {                                                                   \
+		if (!harness_check_killed(__FILE__, __LINE__, status, sig))    \
+			harness_abort_test();                                  \
+	} while (0)
+/* Wait for the child pid (harness_wait), then check how it ended. */
+#define EXPECT_CHILD_EXIT(pid, code) EXPECT_EXITED(harness_wait(pid), code)
+#define EXPECT_CHILD_KILLED(pid, sig) EXPECT_KILLED(harness_wait(pid), sig)
+
+/*
+ * Anonymous MAP_SHARED memory (zeroed, ASSERTed) for passing data between a
+ * test and its children; it is unmapped after the test. Children inherit it
+ * shared across fork (not across exec).
+ */
+void *harness_shared_alloc(size_t len);
+
+/*
+ * Handshakes through an int in memory shared with another process or thread:
+ * harness_set_word stores v (sequentially consistent) and wakes waiters;
+ * harness_wait_word returns once *w == v. The waiter polls with a shared
+ * FUTEX_WAIT bounded to a few milliseconds, so it works (more slowly) even
+ * where cross-process futex wake-ups do not. Both are async-signal-safe
+ * and use only raw system calls, so a CLONE_VM or vfork child may use them.
+ */
+void harness_set_word(int *w, int v);
+void harness_wait_word(int *w, int v);
+
+/*
+ * Child modes: a test that execs the test binary itself (harness_exe_path())
+ * passes argv = {path, HARNESS_CHILD_FLAG, "name", args..., NULL}; main() then
+ * runs the function registered with CHILD_MODE(name) instead of any test,
+ * with argv[0] = "name" and argv[1..] = args, and exits with its return value
+ * (1 if an EXPECT_* or ASSERT_* failed in it; 100 for an unknown mode).
+ */
+#define HARNESS_CHILD_FLAG "--harness-child"
+
+struct harness_child_mode {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	struct harness_child_mode *next;
+};
+
+void harness_register_child_mode(struct harness_child_mode *m);
+
+#define CHILD_MODE(name)                                                       \
+	static int name##_child_mode(int argc, char **argv);                   \
+	static struct harness_child_mode name##_child_mode_desc = {            \
+		#name, name##_child_mode, 0};                                  \
+	__attribute__((constructor)) static void name##_child_mode_reg(void)   \
+	{                                                                      \
+		harness_register_child_mode(&name##_child_mode_desc);          \
+	}                                                                      \
+	static int name##_child_mode(int argc, char **argv)
+
+/*
+ * Absolute path of the running test binary (read from /proc/self/exe when
+ * main() starts; argv[0] if that failed), for exec'ing it in a child mode.
+ */
+const char *harness_exe_path(void);
 
 #endif /* BULWARK_TEST_SYSCALLS_HARNESS_H */

@@ -2,6 +2,7 @@ package tmpfs
 
 import (
 	"bulwark.dev/bulwark/pkg/abi/linux"
+	"bulwark.dev/bulwark/pkg/sentry/fsimpl/pipe"
 	"bulwark.dev/bulwark/pkg/sentry/vfs"
 )
 
@@ -54,6 +55,9 @@ func (s *symlinkInode) Open(ctx vfs.Context, vd vfs.VirtualDentry, flags uint32)
 // whose open file comes from elsewhere.
 type specialInode struct {
 	inode
+	// fifo is the pipe every open of a FIFO shares (unused for other
+	// types).
+	fifo pipe.FIFO
 }
 
 // newSpecial makes a device node, FIFO or socket inode; the caller has
@@ -73,9 +77,10 @@ func (n *specialInode) SetStat(ctx vfs.Context, opts vfs.SetStatOptions) error {
 }
 
 // Open implements vfs.Inode: a character device node opens the device
-// through Options.OpenDevice (ENXIO without one). The sandbox has no block
-// devices, and sockets cannot be opened: both are ENXIO, as Linux answers
-// for a missing block device and for a socket.
+// through Options.OpenDevice (ENXIO without one), a FIFO opens an end of
+// its pipe (and may block until the other side opens, fifo(7)). The
+// sandbox has no block devices, and sockets cannot be opened: both are
+// ENXIO, as Linux answers for a missing block device and for a socket.
 func (n *specialInode) Open(ctx vfs.Context, vd vfs.VirtualDentry, flags uint32) (vfs.FileDescription, error) {
 	switch n.typ {
 	case linux.S_IFCHR:
@@ -84,8 +89,7 @@ func (n *specialInode) Open(ctx vfs.Context, vd vfs.VirtualDentry, flags uint32)
 		}
 		return n.fs.opts.OpenDevice(ctx, vd, n.rdev, flags)
 	case linux.S_IFIFO:
-		// Pipes come with issue 5: until then a FIFO cannot be opened.
-		return nil, linux.ENXIO
+		return n.fifo.Open(ctx, vd, flags)
 	default:
 		return nil, linux.ENXIO
 	}

@@ -44,11 +44,11 @@
 //
 // # Known differences from Linux
 //
-// Opening a FIFO fails with ENXIO until pipes exist. F_ADD_SEALS with
-// F_SEAL_WRITE does not fail with EBUSY for a file with writable shared
-// mappings (the memory manager does not report them). A file's data is
-// freed when its last link and last open file are gone, so reopening an
-// unlinked file through an O_PATH descriptor finds it empty.
+// F_ADD_SEALS with F_SEAL_WRITE does not fail with EBUSY for a file with
+// writable shared mappings (the memory manager does not report them). A
+// file's data is freed when its last link and last open file are gone,
+// so reopening an unlinked file through an O_PATH descriptor finds it
+// empty.
 //
 // # Locks
 //

@@ -940,7 +940,7 @@ func TestSpecialFiles(t *testing.T) {
 	if err != nil || f != vfs.FileDescription(devFile) || gotRdev != linux.MakeDev(1, 3) {
 		t.Errorf("open /null = %v, %v (rdev %#x)", f, err, gotRdev)
 	}
-	for _, p := range []string{"/other", "/blk", "/fifo", "/sock"} {
+	for _, p := range []string{"/other", "/blk", "/sock"} {
 		if _, err := e.open(p, linux.O_RDONLY); err != linux.ENXIO {
 			t.Errorf("open %s: %v, want ENXIO", p, err)
 		}
@@ -951,6 +951,48 @@ func TestSpecialFiles(t *testing.T) {
 	}
 	if _, err := noHook.open("/null", linux.O_RDONLY); err != linux.ENXIO {
 		t.Errorf("open of a device without OpenDevice: %v, want ENXIO", err)
+	}
+}
+
+// TestFIFO checks that every open of a FIFO shares one pipe, with
+// fifo(7)'s open rules, and that the open files show the FIFO.
+func TestFIFO(t *testing.T) {
+	e := newEnv(t, Options{})
+	for _, p := range []string{"/f1", "/f2"} {
+		if err := e.v.MknodAt(e.ctx, e.pop(p), linux.S_IFIFO|0o640, 0); err != nil {
+			t.Fatalf("mknod %s: %v", p, err)
+		}
+	}
+	if _, err := e.open("/f1", linux.O_WRONLY|linux.O_NONBLOCK); err != linux.ENXIO {
+		t.Errorf("nonblocking write open without a reader: %v, want ENXIO", err)
+	}
+	r, err := e.open("/f1", linux.O_RDONLY|linux.O_NONBLOCK)
+	if err != nil {
+		t.Fatalf("nonblocking read open: %v", err)
+	}
+	defer r.DecRef()
+	w, err := e.open("/f1", linux.O_WRONLY|linux.O_NONBLOCK)
+	if err != nil {
+		t.Fatalf("write open with a reader: %v", err)
+	}
+	defer w.DecRef()
+	// Another FIFO has its own pipe.
+	if _, err := e.open("/f2", linux.O_WRONLY|linux.O_NONBLOCK); err != linux.ENXIO {
+		t.Errorf("second FIFO: %v, want ENXIO", err)
+	}
+	if n, err := w.Write(nil, []byte("through the fifo")); n != 16 || err != nil {
+		t.Fatalf("write: %d, %v", n, err)
+	}
+	buf := make([]byte, 32)
+	if n, err := r.Read(nil, buf); n != 16 || err != nil || string(buf[:n]) != "through the fifo" {
+		t.Errorf("read: %q, %v", buf[:n], err)
+	}
+	st, err := r.Stat()
+	if err != nil || st.Mode != linux.S_IFIFO|0o640 || st.Size != 0 || st.Ino != e.stat("/f1").Ino {
+		t.Errorf("fstat of a FIFO end: %+v, %v", st, err)
+	}
+	if _, ok := r.(vfs.PathFile); !ok {
+		t.Errorf("a FIFO end (%T) is not a vfs.PathFile", r)
 	}
 }
 

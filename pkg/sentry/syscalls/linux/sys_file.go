@@ -217,11 +217,14 @@ func doWrite(t *kernel.Task, f vfs.FileDescription, iovs []iovec, total uint64, 
 		}
 		done += uint64(n)
 		if err != nil {
-			if done > 0 {
-				return done, nil
-			}
+			// A pipe whose readers are gone fails with EPIPE, also
+			// after writing part (it returns the part with the
+			// error): Linux's pipe_write raises SIGPIPE either way.
 			if err == linux.EPIPE && !nosignal {
 				t.SendSignal(userSignal(t, linux.SIGPIPE, linux.SI_USER))
+			}
+			if done > 0 {
+				return done, nil
 			}
 			return 0, err
 		}
@@ -523,8 +526,9 @@ func vfsIoctl(t *kernel.Task, f vfs.FileDescription, cmd uint32, arg uint64) (bo
 	return true, usermem.CopyOutUint32(t, arg, uint32(v))
 }
 
-// pipeFile is implemented by files that are pipes or may be (host files).
-type pipeFile interface {
+// hostPipeFile is implemented by host files, which may be pipes (EBADF
+// if not); the sentry's own pipes implement vfs.PipeSizer.
+type hostPipeFile interface {
 	PipeSize() (int64, error)
 	SetPipeSize(size int64) (int64, error)
 }
@@ -574,11 +578,20 @@ func fcntl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	case linux.F_GETLEASE:
 		return linux.F_UNLCK, nil
 	case linux.F_GETPIPE_SZ, linux.F_SETPIPE_SZ:
-		pf, ok := f.(pipeFile)
+		// The size argument is an unsigned int in Linux.
+		var n int64
+		if ps, ok := f.(vfs.PipeSizer); ok {
+			if cmd == linux.F_GETPIPE_SZ {
+				n, err = ps.PipeSize()
+			} else {
+				n, err = ps.SetPipeSize(t, int64(uint32(arg)))
+			}
+			return uint64(n), err
+		}
+		pf, ok := f.(hostPipeFile)
 		if !ok {
 			return 0, linux.EBADF
 		}
-		var n int64
 		if cmd == linux.F_GETPIPE_SZ {
 			n, err = pf.PipeSize()
 		} else {

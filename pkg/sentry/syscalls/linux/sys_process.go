@@ -14,8 +14,8 @@ var processSyscalls = map[uintptr]kernel.Syscall{
 	linux.SYS_CLONE3:  partial(clone3, "no new namespaces, set_tid or cgroups; CLONE_SIGHAND only with CLONE_THREAD"),
 	linux.SYS_FORK:    full(fork),
 	linux.SYS_VFORK:   full(vfork),
-	linux.SYS_WAIT4:   partial(wait4, "stopped and continued children are not reported (no job control stops); rusage is zero"),
-	linux.SYS_WAITID:  partial(waitid, "stopped and continued children are not reported; no P_PIDFD; rusage is zero"),
+	linux.SYS_WAIT4:   partial(wait4, "rusage is zero"),
+	linux.SYS_WAITID:  partial(waitid, "no P_PIDFD; rusage is zero"),
 	linux.SYS_GETPPID: full(getppid),
 	linux.SYS_GETPGRP: full(getpgrp),
 	linux.SYS_GETPGID: full(getpgid),
@@ -36,13 +36,20 @@ func vfork(t *kernel.Task, _ kernel.SyscallArgs) (uint64, error) {
 	return uint64(pid), err
 }
 
-// waitStatus encodes an exit status as wait4's int: code<<8 for an exit,
-// the signal number for a death by signal.
-func waitStatus(es kernel.ExitStatus) uint32 {
-	if es.Signal != 0 {
-		return uint32(es.Signal) & 0x7f
+// waitStatus encodes what wait found as wait4's int: code<<8 for an
+// exit, the signal number for a death by signal, sig<<8|0x7f for a stop,
+// 0xffff for a continue.
+func waitStatus(res *kernel.WaitResult) uint32 {
+	switch res.Code {
+	case linux.CLD_STOPPED:
+		return uint32(res.StopSignal)<<8 | 0x7f
+	case linux.CLD_CONTINUED:
+		return 0xffff
 	}
-	return uint32(es.Code&0xff) << 8
+	if res.Status.Signal != 0 {
+		return uint32(res.Status.Signal) & 0x7f
+	}
+	return uint32(res.Status.Code&0xff) << 8
 }
 
 // rusageSize is sizeof(struct rusage).
@@ -71,7 +78,7 @@ func wait4(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		return 0, err
 	}
 	if statusAddr != 0 {
-		if err := usermem.CopyOutUint32(t, statusAddr, waitStatus(res.Status)); err != nil {
+		if err := usermem.CopyOutUint32(t, statusAddr, waitStatus(res)); err != nil {
 			return 0, err
 		}
 	}
@@ -120,13 +127,17 @@ func waitid(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		info := &linux.SignalInfo{}
 		if res != nil {
 			info.Signo = int32(linux.SIGCHLD)
-			info.Code = linux.CLD_EXITED
+			info.Code = res.Code
 			info.SetPID(int32(res.PID))
 			info.SetUID(uint32(res.UID))
-			if res.Status.Signal != 0 {
-				info.Code = linux.CLD_KILLED
+			switch res.Code {
+			case linux.CLD_STOPPED:
+				info.SetStatus(int32(res.StopSignal))
+			case linux.CLD_CONTINUED:
+				info.SetStatus(int32(linux.SIGCONT))
+			case linux.CLD_KILLED:
 				info.SetStatus(int32(res.Status.Signal))
-			} else {
+			default:
 				info.SetStatus(int32(res.Status.Code))
 			}
 		}
@@ -207,12 +218,7 @@ func killProcess(t *kernel.Task, tg *kernel.ThreadGroup, sig linux.Signal) error
 	if sig == 0 || tg.IsZombie() {
 		return nil
 	}
-	if tg.IsInit() && tg.HandlerOf(sig).Handler == linux.SIG_DFL && tg != t.ThreadGroup() {
-		// The sandbox's init, like a pid namespace's, only gets the
-		// signals it handles from inside (SIGKILL and SIGSTOP too).
-		return nil
-	}
-	tg.SendSignal(userSignal(t, sig, linux.SI_USER))
+	tg.SendSignalFromApp(t.ThreadGroup(), userSignal(t, sig, linux.SI_USER))
 	return nil
 }
 

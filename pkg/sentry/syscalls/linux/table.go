@@ -31,6 +31,9 @@ var families = []map[uintptr]kernel.Syscall{
 	memfdSyscalls,
 	lockSyscalls,
 	processSyscalls,
+	selectSyscalls,
+	pipeSyscalls,
+	timerSyscalls,
 	unsupportedSyscalls,
 }
 

@@ -1,0 +1,2 @@
+const char *greeting(void);
+long sum_to(long n);
