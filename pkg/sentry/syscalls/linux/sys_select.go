@@ -32,10 +32,13 @@ func selectSyscall(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		if err := copyInStruct(t, tvAddr, &tv); err != nil {
 			return 0, err
 		}
-		if tv.Sec < 0 || tv.Usec < 0 || tv.Usec >= 1e6 {
+		// As Linux's kern_select: microseconds beyond a second carry
+		// into the seconds; a negative part is EINVAL.
+		sec, usec := tv.Sec+tv.Usec/1e6, tv.Usec%1e6
+		if sec < 0 || usec < 0 {
 			return 0, linux.EINVAL
 		}
-		deadline, pollOnly = tsDeadline(linux.Timespec{Sec: tv.Sec, Nsec: tv.Usec * 1000})
+		deadline, pollOnly = tsDeadline(linux.Timespec{Sec: sec, Nsec: usec * 1000})
 	}
 	n, err := doSelect(t, nfds, a[1], a[2], a[3], deadline, pollOnly)
 	if tvAddr != 0 && !pollOnly {
