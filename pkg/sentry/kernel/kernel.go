@@ -4,9 +4,12 @@
 //
 // Lock order (outer first):
 //
-//	Kernel.mu
+//	Kernel.mu          (the process tree: parents, children, zombies,
+//	                    process groups, sessions; process.go)
 //	  ThreadGroup.mu   (the "signal lock": tasks, handlers, pending signals,
-//	                    masks, exit state of the group)
+//	                    masks, exit and job control state of the group;
+//	                    host timer callbacks take it too)
+//	    signal waiter queues, then a signalfd's queue, then epoll's readyMu
 //	    futex buckets, mm.MM.mu, pgalloc
 //
 // Tasks never hold a lock while switching to application code or while

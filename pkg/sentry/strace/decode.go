@@ -376,10 +376,15 @@ func utsname(c *call, i int) string {
 		str(0), str(1), str(2), str(3), str(4))
 }
 
-// waitStatus decodes the int wait4 stores, in strace's style.
+// waitStatus decodes the int wait4 stores, in strace's style. A wait4
+// that found nothing (WNOHANG, returned 0) stored nothing: the pointer is
+// shown.
 func waitStatus(c *call, i int) string {
 	if c.args[i] == 0 {
 		return "NULL"
+	}
+	if c.done && c.ret == 0 {
+		return ptrString(c.args[i])
 	}
 	b, ok := c.read(c.args[i], 4)
 	if !ok {

@@ -391,6 +391,11 @@ func TestFormat(t *testing.T) {
 			want: `[  12] wait4(50, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}], WUNTRACED, NULL) = 50 (8.1µs)`,
 		},
 		{
+			name: "wait4 nothing yet",
+			nr:   linux.SYS_WAIT4, args: args(neg(-1), a1, 1, 0), mem: newMem().u32s(a1, 0x7f), ret: 0,
+			want: `[  12] wait4(-1, 0x10100, WNOHANG, NULL) = 0 (8.1µs)`,
+		},
+		{
 			name: "exit_group entry",
 			nr:   linux.SYS_EXIT_GROUP, args: args(3), mem: newMem(), entry: true,
 			want: `[  12] exit_group(3) = ?`,

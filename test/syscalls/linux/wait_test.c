@@ -248,11 +248,15 @@ TEST(wait_status_killed_by_signals)
 
 TEST(wait_stopped_and_continued)
 {
+	/* The child exits only when told: a continued child that had
+	 * already exited would have no continue left to report. */
+	int *go = harness_shared_alloc(sizeof(int));
 	fflush(stdout);
 	pid_t pid;
 	ASSERT_SYSCALL_OK(pid = fork());
 	if (pid == 0) {
 		kill(getpid(), SIGSTOP);
+		harness_wait_word(go, 1);
 		_exit(9);
 	}
 	/* Wait for the stop without consuming it. */
@@ -273,6 +277,7 @@ TEST(wait_stopped_and_continued)
 	EXPECT_EQ(waitpid(pid, &status, WCONTINUED), pid);
 	EXPECT_TRUE(WIFCONTINUED(status));
 	EXPECT_EQ(status, 0xffff);
+	harness_set_word(go, 1);
 	EXPECT_CHILD_EXIT(pid, 9);
 }
 

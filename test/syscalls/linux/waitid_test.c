@@ -169,11 +169,15 @@ TEST(waitid_wnohang_without_event_zeroes_siginfo)
 
 TEST(waitid_stopped_and_continued)
 {
+	/* The child exits only when told: a continued child that had
+	 * already exited would have no continue left to report. */
+	int *go = harness_shared_alloc(sizeof(int));
 	fflush(stdout);
 	pid_t pid;
 	ASSERT_SYSCALL_OK(pid = fork());
 	if (pid == 0) {
 		kill(getpid(), SIGSTOP);
+		harness_wait_word(go, 1);
 		_exit(5);
 	}
 	siginfo_t info;
@@ -199,6 +203,7 @@ TEST(waitid_stopped_and_continued)
 	EXPECT_EQ(info.si_code, CLD_CONTINUED);
 	EXPECT_EQ(info.si_pid, pid);
 	EXPECT_EQ(info.si_status, SIGCONT);
+	harness_set_word(go, 1);
 
 	memset(&info, 0xff, sizeof(info));
 	EXPECT_EQ(raw_waitid(P_PID, pid, &info,
