@@ -268,8 +268,9 @@ func (t *Task) fork(o CloneOptions) (ThreadID, error) {
 		release()
 		return 0, linux.EINTR
 	}
-	if f&CLONE_PARENT != 0 && parentTG == k.init {
-		// The sandbox's init has no parent to share.
+	if f&CLONE_PARENT != 0 && parentTG.parent == nil {
+		// The sandbox's init has no parent to share (nor has a
+		// process orphaned while init is dying).
 		k.mu.Unlock()
 		release()
 		return 0, linux.EINVAL
@@ -339,7 +340,11 @@ func (k *Kernel) tasksOfUIDLocked(uid auth.UID) int {
 		}
 	}
 	for _, tg := range k.tgs {
-		if tg.zombie && tg.realUID() == uid {
+		// A zombie's lastCreds were written before it became one
+		// (under k.mu, which orders them before this read), and never
+		// change again: no need for its signal lock, which the thread
+		// clone path must not nest inside its own.
+		if tg.zombie && tg.lastCreds != nil && tg.lastCreds.RealUID == uid {
 			n++
 		}
 	}
