@@ -162,7 +162,8 @@ func (k *Kernel) ThreadGroupByID(pid ThreadID) *ThreadGroup {
 	return k.tgs[pid]
 }
 
-// forkOptions validate the flags of a clone that makes a new process.
+// forkFlagsValid reports whether a clone that makes a new process may
+// have flags f: new namespaces and cgroups are not supported.
 func forkFlagsValid(f uint64) bool {
 	const unsupported = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
 		CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_PIDFD | CLONE_INTO_CGROUP
