@@ -12,16 +12,6 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
-static pid_t exiting_child(int code)
-{
-	fflush(stdout);
-	pid_t pid;
-	ASSERT_SYSCALL_OK(pid = fork());
-	if (pid == 0)
-		_exit(code);
-	return pid;
-}
-
 /* Waits until pid is a zombie, without reaping it. */
 static void wait_zombie(pid_t pid)
 {
@@ -33,7 +23,7 @@ static void wait_zombie(pid_t pid)
 
 TEST(exit_zombie_stays_until_waited)
 {
-	pid_t pid = exiting_child(13);
+	pid_t pid = harness_exiting_child(13);
 	wait_zombie(pid);
 	/* A zombie can still be named. */
 	EXPECT_SYSCALL_OK(kill(pid, 0));
@@ -126,7 +116,7 @@ TEST(exit_orphan_reparented_to_subreaper)
 static void zombie_orphaning_parent(void *arg)
 {
 	struct orphan *o = arg;
-	pid_t pid = exiting_child(8);
+	pid_t pid = harness_exiting_child(8);
 	o->grandchild = pid;
 	wait_zombie(pid);
 }

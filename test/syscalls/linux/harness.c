@@ -957,3 +957,25 @@ static int run_child_mode(int argc, char **argv)
 	printf("unknown child mode \"%s\"\n", argv[0]);
 	return 100;
 }
+
+pid_t harness_exiting_child(int code)
+{
+	fflush(stdout);
+	pid_t pid;
+	ASSERT_SYSCALL_OK(pid = fork());
+	if (pid == 0)
+		_exit(code);
+	return pid;
+}
+
+pid_t harness_held_child(int *release, int code)
+{
+	fflush(stdout);
+	pid_t pid;
+	ASSERT_SYSCALL_OK(pid = fork());
+	if (pid == 0) {
+		harness_wait_word(release, 1);
+		_exit(code);
+	}
+	return pid;
+}

@@ -428,6 +428,15 @@ int harness_check_killed(const char *file, int line, int status, int sig);
 void *harness_shared_alloc(size_t len);
 
 /*
+ * Children that only exit: harness_exiting_child's exits with code at once;
+ * harness_held_child's waits until *release is 1 (harness_set_word; release
+ * in harness_shared_alloc memory), then exits with code. Both flush stdout
+ * first and ASSERT the fork.
+ */
+pid_t harness_exiting_child(int code);
+pid_t harness_held_child(int *release, int code);
+
+/*
  * Handshakes through an int in memory shared with another process or thread:
  * harness_set_word stores v (sequentially consistent) and wakes waiters;
  * harness_wait_word returns once *w == v. The waiter polls with a shared

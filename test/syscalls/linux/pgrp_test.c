@@ -12,18 +12,6 @@
 #include <limits.h>
 #include <sys/wait.h>
 
-static pid_t held_child(int *release, int code)
-{
-	fflush(stdout);
-	pid_t pid;
-	ASSERT_SYSCALL_OK(pid = fork());
-	if (pid == 0) {
-		harness_wait_word(release, 1);
-		_exit(code);
-	}
-	return pid;
-}
-
 TEST(pgrp_getters_agree)
 {
 	pid_t pgrp = (pid_t)syscall(SYS_getpgrp);
@@ -60,8 +48,8 @@ TEST(pgrp_child_makes_and_leaves_its_own_group)
 TEST(pgrp_parent_moves_children)
 {
 	int *release = harness_shared_alloc(sizeof(int));
-	pid_t a = held_child(release, 0);
-	pid_t b = held_child(release, 0);
+	pid_t a = harness_held_child(release, 0);
+	pid_t b = harness_held_child(release, 0);
 	EXPECT_EQ(getpgid(a), getpgrp());
 	EXPECT_SYSCALL_OK(setpgid(a, a));
 	EXPECT_EQ(getpgid(a), a);
@@ -81,9 +69,9 @@ TEST(pgrp_group_outlives_its_leader)
 {
 	int *release_a = harness_shared_alloc(sizeof(int));
 	int *release = harness_shared_alloc(sizeof(int));
-	pid_t a = held_child(release_a, 0);
-	pid_t b = held_child(release, 0);
-	pid_t c = held_child(release, 0);
+	pid_t a = harness_held_child(release_a, 0);
+	pid_t b = harness_held_child(release, 0);
+	pid_t c = harness_held_child(release, 0);
 	ASSERT_SYSCALL_OK(setpgid(a, a));
 	ASSERT_SYSCALL_OK(setpgid(b, a));
 	harness_set_word(release_a, 1);
@@ -125,7 +113,7 @@ struct gc {
 static void grandchild_holder(void *arg)
 {
 	struct gc *g = arg;
-	pid_t pid = held_child(&g->release, 0);
+	pid_t pid = harness_held_child(&g->release, 0);
 	g->pid = pid;
 	harness_set_word(&g->ready, 1);
 	EXPECT_CHILD_EXIT(pid, 0);
@@ -160,7 +148,7 @@ TEST(pgrp_setpgid_across_sessions_eperm)
 	struct leader *l = harness_shared_alloc(sizeof(*l));
 	pid_t leader = harness_fork_child(session_leader_child, l);
 	int *release = harness_shared_alloc(sizeof(int));
-	pid_t plain = held_child(release, 0);
+	pid_t plain = harness_held_child(release, 0);
 	harness_wait_word(&l->ready, 1);
 	/* The child is in another session (and leads it). */
 	EXPECT_ERRNO(setpgid(leader, leader), EPERM);
@@ -255,9 +243,9 @@ static void in_own_group(void *arg)
 static void kill_zero_reaches_group(void)
 {
 	int *release = harness_shared_alloc(sizeof(int));
-	pid_t a = held_child(release, 0);
-	pid_t b = held_child(release, 0);
-	pid_t other = held_child(release, 5);
+	pid_t a = harness_held_child(release, 0);
+	pid_t b = harness_held_child(release, 0);
+	pid_t other = harness_held_child(release, 5);
 	ASSERT_SYSCALL_OK(setpgid(other, other));
 	/* The caller is in its group too: it takes the signal blocked. */
 	harness_set_handler(SIGUSR1, count_usr1, 0);
@@ -289,9 +277,9 @@ TEST(pgrp_kill_zero_reaches_the_callers_group)
 TEST(pgrp_kill_negative_pgid)
 {
 	int *release = harness_shared_alloc(sizeof(int));
-	pid_t a = held_child(release, 0);
-	pid_t b = held_child(release, 0);
-	pid_t same = held_child(release, 6);
+	pid_t a = harness_held_child(release, 0);
+	pid_t b = harness_held_child(release, 0);
+	pid_t same = harness_held_child(release, 6);
 	ASSERT_SYSCALL_OK(setpgid(a, a));
 	ASSERT_SYSCALL_OK(setpgid(b, a));
 	EXPECT_SYSCALL_OK(kill(-a, 0));

@@ -37,18 +37,6 @@ static int sigchld_pending(void)
 	return sigismember(&set, SIGCHLD);
 }
 
-static pid_t held_child(int *release, int code)
-{
-	fflush(stdout);
-	pid_t pid;
-	ASSERT_SYSCALL_OK(pid = fork());
-	if (pid == 0) {
-		harness_wait_word(release, 1);
-		_exit(code);
-	}
-	return pid;
-}
-
 TEST(sigchld_on_exit)
 {
 	/*
@@ -59,7 +47,7 @@ TEST(sigchld_on_exit)
 	 */
 	block_sigchld();
 	int go = 1;
-	pid_t pid = held_child(&go, 5);
+	pid_t pid = harness_held_child(&go, 5);
 	siginfo_t info = next_sigchld();
 	EXPECT_EQ(info.si_signo, SIGCHLD);
 	EXPECT_EQ(info.si_code, CLD_EXITED);
@@ -75,7 +63,7 @@ TEST(sigchld_on_kill)
 {
 	block_sigchld();
 	int *release = harness_shared_alloc(sizeof(int));
-	pid_t pid = held_child(release, 0);
+	pid_t pid = harness_held_child(release, 0);
 	EXPECT_SYSCALL_OK(kill(pid, SIGTERM));
 	siginfo_t info = next_sigchld();
 	EXPECT_EQ(info.si_code, CLD_KILLED);
@@ -103,7 +91,7 @@ TEST(sigchld_handler_runs)
 	handled = 0;
 	block_sigchld();
 	int go = 1;
-	pid_t pid = held_child(&go, 6);
+	pid_t pid = harness_held_child(&go, 6);
 	sigset_t none;
 	sigemptyset(&none);
 	while (!handled)

@@ -10,25 +10,12 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-/* A child that exits with code once *release is set. */
-static pid_t held_child(int *release, int code)
-{
-	fflush(stdout);
-	pid_t pid;
-	ASSERT_SYSCALL_OK(pid = fork());
-	if (pid == 0) {
-		harness_wait_word(release, 1);
-		_exit(code);
-	}
-	return pid;
-}
-
 TEST(wait_specific_pid_in_any_order)
 {
 	int *release = harness_shared_alloc(sizeof(int));
 	pid_t c[3];
 	for (int i = 0; i < 3; i++)
-		c[i] = held_child(release, 10 + i);
+		c[i] = harness_held_child(release, 10 + i);
 	harness_set_word(release, 1);
 	int status = 0;
 	EXPECT_EQ(waitpid(c[2], &status, 0), c[2]);
@@ -47,7 +34,7 @@ TEST(wait_any_collects_every_child_once)
 	pid_t c[N];
 	int seen[N] = {0};
 	for (int i = 0; i < N; i++)
-		c[i] = held_child(release, 20 + i);
+		c[i] = harness_held_child(release, 20 + i);
 	harness_set_word(release, 1);
 	for (int n = 0; n < N; n++) {
 		int status = 0;
@@ -70,9 +57,9 @@ TEST(wait_any_collects_every_child_once)
 TEST(wait_any_returns_a_zombie_while_others_run)
 {
 	int *release = harness_shared_alloc(sizeof(int));
-	pid_t running = held_child(release, 0);
+	pid_t running = harness_held_child(release, 0);
 	int dummy = 1;
-	pid_t quick = held_child(&dummy, 7);
+	pid_t quick = harness_held_child(&dummy, 7);
 	int status = 0;
 	EXPECT_EQ(waitpid(-1, &status, 0), quick);
 	EXPECT_EXITED(status, 7);
@@ -83,7 +70,7 @@ TEST(wait_any_returns_a_zombie_while_others_run)
 TEST(wait_own_group_and_other_groups)
 {
 	int *release = harness_shared_alloc(sizeof(int));
-	pid_t same = held_child(release, 1);
+	pid_t same = harness_held_child(release, 1);
 	fflush(stdout);
 	pid_t other;
 	ASSERT_SYSCALL_OK(other = fork());
@@ -117,7 +104,7 @@ TEST(wait_own_group_and_other_groups)
 TEST(wait_wnohang_with_running_child_returns_zero)
 {
 	int *release = harness_shared_alloc(sizeof(int));
-	pid_t pid = held_child(release, 3);
+	pid_t pid = harness_held_child(release, 3);
 	int status = 12345;
 	EXPECT_EQ(waitpid(pid, &status, WNOHANG), 0);
 	EXPECT_EQ(waitpid(-1, &status, WNOHANG), 0);
@@ -332,7 +319,7 @@ TEST(wait4_invalid_options)
 	static const int bad[] = {WEXITED, WNOWAIT, 0x10, 0x100, 0x4000,
 				  0x1000000 | WNOHANG};
 	int *release = harness_shared_alloc(sizeof(int));
-	pid_t pid = held_child(release, 0);
+	pid_t pid = harness_held_child(release, 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int status;
 		EXPECT_ERRNO(syscall(SYS_wait4, -1, &status, bad[i], 0),
@@ -369,7 +356,7 @@ static void count_only(int sig, siginfo_t *info, void *uc)
 TEST(wait_interrupted_by_handler)
 {
 	int *release = harness_shared_alloc(sizeof(int));
-	pid_t pid = held_child(release, 0);
+	pid_t pid = harness_held_child(release, 0);
 	harness_set_handler(SIGUSR1, count_only, 0);
 	handler_hits = 0;
 	struct harness_signaller s;
@@ -386,7 +373,7 @@ TEST(wait_restarted_with_sa_restart)
 {
 	int *release = harness_shared_alloc(sizeof(int));
 	handler_release = release;
-	pid_t pid = held_child(release, 6);
+	pid_t pid = harness_held_child(release, 6);
 	harness_set_handler(SIGUSR1, release_after_three, SA_RESTART);
 	handler_hits = 0;
 	struct harness_signaller s;
@@ -424,7 +411,7 @@ TEST(wait_by_another_thread_and_wnothread)
 	struct nothread n;
 	memset(&n, 0, sizeof(n));
 	n.release = harness_shared_alloc(sizeof(int));
-	n.child = held_child(n.release, 8);
+	n.child = harness_held_child(n.release, 8);
 	pthread_t th;
 	ASSERT_EQ(pthread_create(&th, 0, sibling_waiter, &n), 0);
 	ASSERT_EQ(pthread_join(th, 0), 0);

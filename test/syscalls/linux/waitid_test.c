@@ -16,31 +16,9 @@ static long raw_waitid(int idtype, long id, siginfo_t *info, int options,
 	return syscall(SYS_waitid, idtype, id, info, options, ru);
 }
 
-static pid_t exiting_child(int code)
-{
-	fflush(stdout);
-	pid_t pid;
-	ASSERT_SYSCALL_OK(pid = fork());
-	if (pid == 0)
-		_exit(code);
-	return pid;
-}
-
-static pid_t held_child(int *release, int code)
-{
-	fflush(stdout);
-	pid_t pid;
-	ASSERT_SYSCALL_OK(pid = fork());
-	if (pid == 0) {
-		harness_wait_word(release, 1);
-		_exit(code);
-	}
-	return pid;
-}
-
 TEST(waitid_p_pid_exited_siginfo)
 {
-	pid_t pid = exiting_child(42);
+	pid_t pid = harness_exiting_child(42);
 	siginfo_t info;
 	memset(&info, 0xff, sizeof(info));
 	EXPECT_EQ(raw_waitid(P_PID, pid, &info, WEXITED, 0), 0);
@@ -97,9 +75,9 @@ TEST(waitid_killed_siginfo)
 TEST(waitid_p_pgid_and_p_all)
 {
 	int *release = harness_shared_alloc(sizeof(int));
-	pid_t same = held_child(release, 1);
-	pid_t other = held_child(release, 2);
-	pid_t third = held_child(release, 3);
+	pid_t same = harness_held_child(release, 1);
+	pid_t other = harness_held_child(release, 2);
+	pid_t third = harness_held_child(release, 3);
 	ASSERT_SYSCALL_OK(setpgid(other, other));
 	siginfo_t info;
 	memset(&info, 0xff, sizeof(info));
@@ -128,7 +106,7 @@ TEST(waitid_p_pgid_and_p_all)
 
 TEST(waitid_wnowait_leaves_the_child_waitable)
 {
-	pid_t pid = exiting_child(17);
+	pid_t pid = harness_exiting_child(17);
 	siginfo_t info;
 	for (int i = 0; i < 2; i++) {
 		memset(&info, 0, sizeof(info));
@@ -150,7 +128,7 @@ TEST(waitid_wnowait_leaves_the_child_waitable)
 TEST(waitid_wnohang_without_event_zeroes_siginfo)
 {
 	int *release = harness_shared_alloc(sizeof(int));
-	pid_t pid = held_child(release, 0);
+	pid_t pid = harness_held_child(release, 0);
 	siginfo_t info;
 	memset(&info, 0xff, sizeof(info));
 	EXPECT_EQ(raw_waitid(P_PID, pid, &info, WEXITED | WNOHANG, 0), 0);
@@ -215,12 +193,12 @@ TEST(waitid_stopped_and_continued)
 
 TEST(waitid_null_infop_and_rusage)
 {
-	pid_t pid = exiting_child(3);
+	pid_t pid = harness_exiting_child(3);
 	/* Linux accepts a null infop (and still reaps). */
 	EXPECT_EQ(raw_waitid(P_PID, pid, 0, WEXITED, 0), 0);
 	EXPECT_ERRNO(raw_waitid(P_PID, pid, 0, WEXITED | WNOHANG, 0), ECHILD);
 
-	pid = exiting_child(4);
+	pid = harness_exiting_child(4);
 	siginfo_t info;
 	struct rusage ru;
 	memset(&ru, 0xff, sizeof(ru));
@@ -235,7 +213,7 @@ TEST(waitid_null_infop_and_rusage)
 
 TEST(waitid_bad_infop_efault)
 {
-	pid_t pid = exiting_child(0);
+	pid_t pid = harness_exiting_child(0);
 	void *bad = harness_unmapped(harness_page_size());
 	EXPECT_ERRNO(raw_waitid(P_PID, pid, bad, WEXITED, 0), EFAULT);
 	/* Linux copies out after reaping: the child is gone. */
@@ -245,7 +223,7 @@ TEST(waitid_bad_infop_efault)
 TEST(waitid_einval)
 {
 	int *release = harness_shared_alloc(sizeof(int));
-	pid_t pid = held_child(release, 0);
+	pid_t pid = harness_held_child(release, 0);
 	siginfo_t info;
 	static const struct {
 		const char *name;
