@@ -32,9 +32,7 @@
 package epoll
 
 import (
-	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
@@ -91,10 +89,9 @@ func (it *item) events() uint32 { return it.mask &^ linux.EP_PRIVATE_BITS }
 
 // EventPoll is an epoll instance; it is a vfs.FileDescription.
 type EventPoll struct {
-	refs atomic.Int64
-	// queue is notified with EPOLLIN when an item may have become
-	// ready: epoll_wait and enclosing instances wait on it.
-	queue waiter.Queue
+	// AnonFile's Queue is notified with EPOLLIN when an item may have
+	// become ready: epoll_wait and enclosing instances wait on it.
+	vfs.AnonFile
 
 	flagsMu sync.Mutex
 	flags   uint32
@@ -125,7 +122,7 @@ func New() *EventPoll {
 		interest: make(map[key]*item),
 		repoll:   make(map[*item]struct{}),
 	}
-	ep.refs.Store(1)
+	ep.InitAnon("epoll", ep.release)
 	return ep
 }
 
@@ -173,7 +170,7 @@ func (it *item) notify(events uint32) {
 		ep.pushReadyLocked(it)
 	}
 	ep.readyMu.Unlock()
-	ep.queue.Notify(linux.EPOLLIN)
+	ep.Queue.Notify(linux.EPOLLIN)
 }
 
 // Ctl implements epoll_ctl(2) once both FDs are resolved: op on file
@@ -292,7 +289,7 @@ func (ep *EventPoll) requeueIfReady(it *item) {
 	}
 	ep.pushReadyLocked(it)
 	ep.readyMu.Unlock()
-	ep.queue.Notify(linux.EPOLLIN)
+	ep.Queue.Notify(linux.EPOLLIN)
 }
 
 // modify implements EPOLL_CTL_MOD.
@@ -516,8 +513,8 @@ func (ep *EventPoll) Wait(b vfs.ChannelBlocker, max int, deadline time.Time, pol
 		return n, err
 	}
 	e, ch := waiter.NewChannelEntry(linux.EPOLLIN)
-	ep.queue.EventRegister(e)
-	defer ep.queue.EventUnregister(e)
+	ep.Queue.EventRegister(e)
+	defer ep.Queue.EventUnregister(e)
 	for {
 		if n, err := ep.Harvest(max, emit); n > 0 || err != nil {
 			return n, err
@@ -614,15 +611,6 @@ func (ep *EventPoll) Readiness(mask uint32) uint32 {
 	return 0
 }
 
-// EventRegister implements vfs.Waitable.
-func (ep *EventPoll) EventRegister(e *waiter.Entry) error {
-	ep.queue.EventRegister(e)
-	return nil
-}
-
-// EventUnregister implements vfs.Waitable.
-func (ep *EventPoll) EventUnregister(e *waiter.Entry) { ep.queue.EventUnregister(e) }
-
 // NeedsRepoll implements vfs.Unnotified: an instance must be re-checked
 // while it (or an instance it holds) holds a file that cannot notify.
 func (ep *EventPoll) NeedsRepoll() bool {
@@ -644,26 +632,7 @@ func (ep *EventPoll) NeedsRepoll() bool {
 // through its waiter queue.
 func (ep *EventPoll) Released() bool { return false }
 
-// IncRef implements vfs.FileDescription.
-func (ep *EventPoll) IncRef() {
-	if ep.refs.Add(1) <= 1 {
-		panic("epoll: IncRef of released instance")
-	}
-}
-
-// DecRef implements vfs.FileDescription. The last reference removes the
-// instance from enclosing instances and unregisters it from its files.
-func (ep *EventPoll) DecRef() {
-	switch r := ep.refs.Add(-1); {
-	case r == 0:
-		ep.release()
-	case r < 0:
-		panic(fmt.Sprintf("epoll: DecRef of released instance (refs %d)", r))
-	}
-}
-
 func (ep *EventPoll) release() {
-	ep.queue.Release()
 	ep.interestMu.Lock()
 	items := make([]*item, 0, len(ep.interest))
 	for _, it := range ep.interest {

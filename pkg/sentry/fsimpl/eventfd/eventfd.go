@@ -12,9 +12,7 @@ package eventfd
 
 import (
 	"encoding/binary"
-	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
@@ -43,10 +41,9 @@ func AnonStat() linux.Stat { return anonInode }
 
 // File is an eventfd.
 type File struct {
-	refs atomic.Int64
-	// queue is notified with EPOLLIN when the counter may have become
-	// non-zero and EPOLLOUT when it may have room.
-	queue waiter.Queue
+	// AnonFile's Queue is notified with EPOLLIN when the counter may
+	// have become non-zero and EPOLLOUT when it may have room.
+	vfs.AnonFile
 
 	// semaphore is EFD_SEMAPHORE; immutable.
 	semaphore bool
@@ -71,7 +68,7 @@ func New(initval uint64, flags uint32) *File {
 		count:     initval,
 		flags:     linux.O_RDWR | flags&linux.O_NONBLOCK,
 	}
-	f.refs.Store(1)
+	f.InitAnon("eventfd", nil)
 	return f
 }
 
@@ -93,8 +90,8 @@ func (f *File) block(b vfs.Blocker, events uint32, try func() (uint64, error)) (
 		return v, err
 	}
 	e, ch := waiter.NewChannelEntry(events)
-	f.queue.EventRegister(e)
-	defer f.queue.EventUnregister(e)
+	f.Queue.EventRegister(e)
+	defer f.Queue.EventUnregister(e)
 	for {
 		v, err := try()
 		if err != linux.EAGAIN {
@@ -138,7 +135,7 @@ func (f *File) tryRead() (uint64, error) {
 	}
 	f.count -= v
 	f.mu.Unlock()
-	f.queue.Notify(linux.EPOLLOUT)
+	f.Queue.Notify(linux.EPOLLOUT)
 	return v, nil
 }
 
@@ -173,7 +170,7 @@ func (f *File) tryWrite(v uint64) error {
 	f.count += v
 	f.mu.Unlock()
 	// Like Linux, every successful write wakes readers, even of 0.
-	f.queue.Notify(linux.EPOLLIN)
+	f.Queue.Notify(linux.EPOLLIN)
 	return nil
 }
 
@@ -220,31 +217,4 @@ func (f *File) Readiness(mask uint32) uint32 {
 		r |= linux.EPOLLOUT
 	}
 	return r & mask
-}
-
-// EventRegister implements vfs.Waitable.
-func (f *File) EventRegister(e *waiter.Entry) error {
-	f.queue.EventRegister(e)
-	return nil
-}
-
-// EventUnregister implements vfs.Waitable.
-func (f *File) EventUnregister(e *waiter.Entry) { f.queue.EventUnregister(e) }
-
-// IncRef implements vfs.FileDescription.
-func (f *File) IncRef() {
-	if f.refs.Add(1) <= 1 {
-		panic("eventfd: IncRef of released file")
-	}
-}
-
-// DecRef implements vfs.FileDescription. The last reference removes the
-// file from every epoll set that holds it.
-func (f *File) DecRef() {
-	switch r := f.refs.Add(-1); {
-	case r == 0:
-		f.queue.Release()
-	case r < 0:
-		panic(fmt.Sprintf("eventfd: DecRef of released file (refs %d)", r))
-	}
 }

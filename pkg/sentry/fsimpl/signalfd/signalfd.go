@@ -13,7 +13,7 @@
 // which a Readiness call does not know. Reads use the reading task's, as
 // in Linux.
 //
-// Lock order: the kernel's signal waiter queues, then File.queue's lock
+// Lock order: the kernel's signal waiter queues, then File.Queue's lock
 // (queuing a signal forwards the notification to the file's own waiters).
 // Readiness takes no lock.
 package signalfd
@@ -35,10 +35,9 @@ import (
 
 // File is a signalfd.
 type File struct {
-	refs atomic.Int64
-	// queue is notified with EPOLLIN when a signal is queued for the
-	// owner or its process, or the mask changes.
-	queue waiter.Queue
+	// AnonFile's Queue is notified with EPOLLIN when a signal is queued
+	// for the owner or its process, or the mask changes.
+	vfs.AnonFile
 	// owner is the task that created the file; its queues feed
 	// Readiness through the forwarding entries.
 	owner                   *kernel.Task
@@ -61,9 +60,9 @@ var (
 // SFD_* flags (already validated by the caller), holding one reference.
 func New(owner *kernel.Task, mask linux.SignalSet, flags uint32) *File {
 	f := &File{owner: owner, flags: linux.O_RDWR | flags&linux.O_NONBLOCK}
-	f.refs.Store(1)
+	f.InitAnon("signalfd", f.release)
 	f.SetMask(mask)
-	forward := func(uint32) { f.queue.Notify(linux.EPOLLIN) }
+	forward := func(uint32) { f.Queue.Notify(linux.EPOLLIN) }
 	f.threadEntry = waiter.NewEntry(linux.EPOLLIN, forward, nil)
 	f.groupEntry = waiter.NewEntry(linux.EPOLLIN, forward, nil)
 	thread, group := owner.SignalWaiters()
@@ -80,7 +79,7 @@ func (f *File) Mask() linux.SignalSet { return linux.SignalSet(f.mask.Load()) }
 // woken: the file may have become readable.
 func (f *File) SetMask(mask linux.SignalSet) {
 	f.mask.Store(uint64(mask &^ linux.UnblockableSignals))
-	f.queue.Notify(linux.EPOLLIN)
+	f.Queue.Notify(linux.EPOLLIN)
 }
 
 // reader returns the task whose signals a read takes: the reading task,
@@ -286,33 +285,10 @@ func (f *File) Readiness(mask uint32) uint32 {
 	return 0
 }
 
-// EventRegister implements vfs.Waitable.
-func (f *File) EventRegister(e *waiter.Entry) error {
-	f.queue.EventRegister(e)
-	return nil
-}
-
-// EventUnregister implements vfs.Waitable.
-func (f *File) EventUnregister(e *waiter.Entry) { f.queue.EventUnregister(e) }
-
-// IncRef implements vfs.FileDescription.
-func (f *File) IncRef() {
-	if f.refs.Add(1) <= 1 {
-		panic("signalfd: IncRef of released file")
-	}
-}
-
-// DecRef implements vfs.FileDescription. The last reference detaches the
-// file from the owner's signal queues and removes it from every epoll set
-// that holds it.
-func (f *File) DecRef() {
-	switch r := f.refs.Add(-1); {
-	case r == 0:
-		thread, group := f.owner.SignalWaiters()
-		thread.EventUnregister(f.threadEntry)
-		group.EventUnregister(f.groupEntry)
-		f.queue.Release()
-	case r < 0:
-		panic(fmt.Sprintf("signalfd: DecRef of released file (refs %d)", r))
-	}
+// release detaches the file from the owner's signal queues; the file's
+// last DecRef calls it.
+func (f *File) release() {
+	thread, group := f.owner.SignalWaiters()
+	thread.EventUnregister(f.threadEntry)
+	group.EventUnregister(f.groupEntry)
 }

@@ -16,7 +16,6 @@ package timerfd
 
 import (
 	"encoding/binary"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,9 +30,8 @@ import (
 
 // File is a timerfd.
 type File struct {
-	refs atomic.Int64
-	// queue is notified with EPOLLIN when the timer expires.
-	queue waiter.Queue
+	// AnonFile's Queue is notified with EPOLLIN when the timer expires.
+	vfs.AnonFile
 	// ticks counts the expirations since the last read or settime. It
 	// changes only with mu held; Readiness reads it without.
 	ticks atomic.Uint64
@@ -54,7 +52,7 @@ var (
 // (already validated by the caller), holding one reference.
 func New(clock kernel.TimerClock, flags uint32) *File {
 	f := &File{flags: linux.O_RDWR | flags&linux.O_NONBLOCK}
-	f.refs.Store(1)
+	f.InitAnon("timerfd", f.release)
 	f.timer = kernel.NewTimer(clock, &f.mu, f.expireLocked)
 	return f
 }
@@ -64,7 +62,7 @@ func New(clock kernel.TimerClock, flags uint32) *File {
 // Preconditions: f.mu is held.
 func (f *File) expireLocked(n uint64) {
 	f.ticks.Add(n)
-	f.queue.Notify(linux.EPOLLIN)
+	f.Queue.Notify(linux.EPOLLIN)
 }
 
 // valueLocked returns the timer's setting as timerfd_gettime reports it:
@@ -123,7 +121,6 @@ func (f *File) release() {
 	f.mu.Lock()
 	f.timer.SetLocked(0, 0, 0)
 	f.mu.Unlock()
-	f.queue.Release()
 }
 
 func (f *File) nonblocking() bool { return f.StatusFlags()&linux.O_NONBLOCK != 0 }
@@ -163,8 +160,8 @@ func (f *File) tryRead() (uint64, error) {
 // block waits for an expiration.
 func (f *File) block(b vfs.Blocker) (uint64, error) {
 	e, ch := waiter.NewChannelEntry(linux.EPOLLIN)
-	f.queue.EventRegister(e)
-	defer f.queue.EventUnregister(e)
+	f.Queue.EventRegister(e)
+	defer f.Queue.EventUnregister(e)
 	for {
 		v, err := f.tryRead()
 		if err != linux.EAGAIN {
@@ -212,7 +209,7 @@ func (f *File) Ioctl(mem usermem.IO, cmd uint32, arg uint64) (uint64, error) {
 	}
 	f.mu.Lock()
 	f.ticks.Store(ticks)
-	f.queue.Notify(linux.EPOLLIN)
+	f.Queue.Notify(linux.EPOLLIN)
 	f.mu.Unlock()
 	return 0, nil
 }
@@ -242,31 +239,4 @@ func (f *File) Readiness(mask uint32) uint32 {
 		return linux.EPOLLIN & mask
 	}
 	return 0
-}
-
-// EventRegister implements vfs.Waitable.
-func (f *File) EventRegister(e *waiter.Entry) error {
-	f.queue.EventRegister(e)
-	return nil
-}
-
-// EventUnregister implements vfs.Waitable.
-func (f *File) EventUnregister(e *waiter.Entry) { f.queue.EventUnregister(e) }
-
-// IncRef implements vfs.FileDescription.
-func (f *File) IncRef() {
-	if f.refs.Add(1) <= 1 {
-		panic("timerfd: IncRef of released file")
-	}
-}
-
-// DecRef implements vfs.FileDescription. The last reference stops the
-// timer and removes the file from every epoll set that holds it.
-func (f *File) DecRef() {
-	switch r := f.refs.Add(-1); {
-	case r == 0:
-		f.release()
-	case r < 0:
-		panic(fmt.Sprintf("timerfd: DecRef of released file (refs %d)", r))
-	}
 }
