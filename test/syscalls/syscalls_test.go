@@ -101,9 +101,10 @@ func (r *runscBinary) get() (string, error) {
 	return r.path, r.err
 }
 
-// run executes argv with stdout and stderr on one pipe, in its own process
-// group, killing the group if it outlives runTimeout. It returns the combined
-// output and an error unless the program exited with status 0.
+// run executes argv with stdout and stderr on one pipe, in its own session
+// and process group (the caller's session may lie outside this pid
+// namespace), killing the group if it outlives runTimeout. It returns the
+// combined output and an error unless the program exited with status 0.
 func run(argv []string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), *runTimeout)
 	defer cancel()
@@ -111,9 +112,9 @@ func run(argv []string) (string, error) {
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out // The same writer: both share one pipe.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Cancel = func() error {
-		// The group id is the child's pid (Setpgid with Pgid 0).
+		// The group id is the child's pid (Setsid).
 		return unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
 	}
 	// A grandchild still holding the pipe must not keep Wait blocked forever.

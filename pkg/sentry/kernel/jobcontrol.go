@@ -142,3 +142,67 @@ func (tg *ThreadGroup) liveRealUID() uint32 {
 	}
 	return 0
 }
+
+// Orphaned process groups (POSIX): a group is orphaned when no live
+// member has a parent in another group of the same session, so nobody is
+// left to continue its stopped jobs from a shell. Two rules follow, as in
+// Linux: SIGTSTP, SIGTTIN and SIGTTOU whose action is the default are
+// discarded at delivery to a member of an orphaned group (SIGSTOP still
+// stops); and an exit that orphans a group with a stopped member sends
+// the group SIGHUP, then SIGCONT.
+
+// orphanedLocked reports whether pg is orphaned. Zombies do not count.
+//
+// Preconditions: k.mu is held.
+func (k *Kernel) orphanedLocked(pg *ProcessGroup) bool {
+	for _, tg := range k.tgs {
+		if tg.pgrp != pg || tg.zombie {
+			continue
+		}
+		if p := tg.parent; p != nil && p.pgrp != pg && p.pgrp.session == pg.session {
+			return false
+		}
+	}
+	return true
+}
+
+// inOrphanedGroup reports whether tg's process group is orphaned.
+func (k *Kernel) inOrphanedGroup(tg *ThreadGroup) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return tg.pgrp == nil || k.orphanedLocked(tg.pgrp)
+}
+
+// hangUpIfOrphanedLocked sends SIGHUP and then SIGCONT to the live
+// members of pg if an exit has just orphaned it and one of them is
+// stopped. link is the process that tied pg to its session: the exiting
+// process's parent when pg is the exiting process's group, or the exiting
+// process itself when pg is the group of one of its children. Only a link
+// in another group of the same session can have held pg.
+//
+// Preconditions: k.mu is held; the exiting process is already a zombie
+// and its children are already reparented.
+func (k *Kernel) hangUpIfOrphanedLocked(pg *ProcessGroup, link *ThreadGroup) {
+	if link.pgrp == nil || link.pgrp == pg || link.pgrp.session != pg.session || !k.orphanedLocked(pg) {
+		return
+	}
+	var members []*ThreadGroup
+	stopped := false
+	for _, tg := range k.tgs {
+		if tg.pgrp != pg || tg.zombie {
+			continue
+		}
+		members = append(members, tg)
+		tg.mu.Lock()
+		stopped = stopped || tg.stopped
+		tg.mu.Unlock()
+	}
+	if !stopped {
+		return
+	}
+	for _, sig := range []linux.Signal{linux.SIGHUP, linux.SIGCONT} {
+		for _, tg := range members {
+			tg.SendSignal(&linux.SignalInfo{Signo: int32(sig), Code: linux.SI_KERNEL})
+		}
+	}
+}

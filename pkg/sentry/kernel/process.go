@@ -412,6 +412,7 @@ func (k *Kernel) groupGoneLocked(tg *ThreadGroup) bool {
 	tg.releaseVforkLocked()
 	k.liveGroups--
 	reaper := k.reaperForLocked(tg)
+	var adopted []*ThreadGroup
 	for c := range tg.children {
 		delete(tg.children, c)
 		if reaper == nil {
@@ -427,8 +428,21 @@ func (k *Kernel) groupGoneLocked(tg *ThreadGroup) bool {
 		// child's end by SIGCHLD, whatever the old one asked for.
 		c.exitSignal = linux.SIGCHLD
 		reaper.children[c] = struct{}{}
+		adopted = append(adopted, c)
 		if c.zombie {
 			k.tellParentLocked(c)
+		}
+	}
+	if reaper != nil {
+		// Orphaned process groups (jobcontrol.go): the children's
+		// groups, then tg's own.
+		for _, c := range adopted {
+			if c.pgrp != nil {
+				k.hangUpIfOrphanedLocked(c.pgrp, tg)
+			}
+		}
+		if tg.parent != nil {
+			k.hangUpIfOrphanedLocked(tg.pgrp, tg.parent)
 		}
 	}
 	if tg == k.init {

@@ -301,6 +301,16 @@ func (t *Task) deliverSignals() bool {
 				tg.mu.Unlock()
 				continue
 			case actStop:
+				if sig != linux.SIGSTOP {
+					// Dropped in an orphaned group (jobcontrol.go).
+					tg.mu.Unlock()
+					orphaned := t.k.inOrphanedGroup(tg)
+					tg.mu.Lock()
+					if orphaned || tg.exiting {
+						tg.mu.Unlock()
+						continue
+					}
+				}
 				tg.beginGroupStopLocked(sig)
 				tg.mu.Unlock()
 				t.k.notifyJobControl(tg, linux.CLD_STOPPED, sig)
