@@ -10,16 +10,16 @@ import (
 // releases at that point:
 //   - the POSIX record locks the process (owner: its FD table) holds on
 //     f's inode, on every close (locks_remove_posix);
-//   - the flock and OFD locks of f itself once no fd of the table refers
-//     to f any more. Linux waits for the open file's last reference; the
-//     table's fds are the only lasting references while the sandbox has
-//     one process (memory mappings aside), so this is when it goes.
+//   - the flock and OFD locks of f itself go with f's last reference
+//     (lock.ReleaseAtLastRef, arranged when they were taken), whichever
+//     process drops it. A file that cannot run that hook loses them when
+//     no fd of this table refers to it any more.
 //
 // Preconditions: ft.mu is not held.
 func (ft *FDTable) closeFile(f vfs.FileDescription) {
 	if inode := lock.InodeOf(f); inode != nil {
 		lock.Release(inode, ft)
-		if lock.Holds(inode, f) && !ft.refersTo(f) {
+		if !lock.FollowsLastRef(f) && lock.Holds(inode, f) && !ft.refersTo(f) {
 			lock.Release(inode, f)
 		}
 	}

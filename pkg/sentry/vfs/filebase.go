@@ -17,6 +17,9 @@ type FileBase struct {
 	flags   atomic.Uint32
 	refs    atomic.Int64
 	release func()
+	// lastRef runs when the last reference goes, before release
+	// (OnLastRef).
+	lastRef atomic.Pointer[func()]
 }
 
 // Init sets up fb for a file opened at vd with open(2) flags. release (may
@@ -36,9 +39,23 @@ func (fb *FileBase) IncRef() { fb.refs.Add(1) }
 
 // DecRef implements FileDescription.
 func (fb *FileBase) DecRef() {
-	if fb.refs.Add(-1) == 0 && fb.release != nil {
+	if fb.refs.Add(-1) != 0 {
+		return
+	}
+	if fn := fb.lastRef.Load(); fn != nil {
+		(*fn)()
+	}
+	if fb.release != nil {
 		fb.release()
 	}
+}
+
+// OnLastRef makes fn run when the last reference to the file is dropped,
+// whoever drops it, before the file is released. Only the first call
+// counts: later ones do nothing. flock(2) and OFD locks use it, since they
+// belong to the open file, not to a process.
+func (fb *FileBase) OnLastRef(fn func()) {
+	fb.lastRef.CompareAndSwap(nil, &fn)
 }
 
 // StatusFlags implements FileDescription.

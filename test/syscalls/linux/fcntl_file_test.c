@@ -234,3 +234,27 @@ TEST(flock_between_opens)
 	close(b);
 	close(a);
 }
+
+/*
+ * flock and OFD locks belong to the open file: a forked child's copy of the
+ * fd keeps them after the parent closes its own, until the child ends.
+ */
+TEST(flock_and_ofd_locks_outlive_the_closing_process)
+{
+	int *release = harness_shared_alloc(sizeof(int));
+	int a = open_file(O_RDWR), b = open_file(O_RDWR);
+	ASSERT_SYSCALL_OK(syscall(SYS_flock, a, LOCK_EX));
+	struct flock wr = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 10};
+	ASSERT_SYSCALL_OK(fcntl_raw(a, F_OFD_SETLK, (long)&wr));
+	/* The child holds a copy of a until released. */
+	pid_t pid = harness_held_child(release, 0);
+	close(a);
+	EXPECT_ERRNO(syscall(SYS_flock, b, LOCK_EX | LOCK_NB), EWOULDBLOCK);
+	EXPECT_ERRNO(fcntl_raw(b, F_OFD_SETLK, (long)&wr), EAGAIN);
+	harness_set_word(release, 1);
+	EXPECT_CHILD_EXIT(pid, 0);
+	/* The last fd is gone with the child: so are the locks. */
+	EXPECT_EQ(syscall(SYS_flock, b, LOCK_EX | LOCK_NB), 0);
+	EXPECT_EQ(fcntl_raw(b, F_OFD_SETLK, (long)&wr), 0);
+	close(b);
+}

@@ -132,6 +132,35 @@ TEST(pipe_proc_fd_link)
 	close_pipe(p);
 }
 
+/* Opening /proc/self/fd/N of a pipe opens a new end of the same pipe. */
+TEST(pipe_proc_fd_reopen)
+{
+	int p[2];
+	make_pipe(p, 0);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+	int w;
+	ASSERT_SYSCALL_OK(w = open(path, O_WRONLY));
+	struct stat a, b;
+	ASSERT_SYSCALL_OK(fstat(w, &a));
+	ASSERT_SYSCALL_OK(fstat(p[0], &b));
+	EXPECT_EQ(a.st_ino, b.st_ino);
+	EXPECT_EQ(write(w, "ab", 2), 2);
+	char buf[4];
+	EXPECT_EQ(read(p[0], buf, sizeof(buf)), 2);
+	EXPECT_EQ(memcmp(buf, "ab", 2), 0);
+	/* A read end made from the write end's link reads the same pipe. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
+	int r;
+	ASSERT_SYSCALL_OK(r = open(path, O_RDONLY | O_NONBLOCK));
+	EXPECT_EQ(write(p[1], "c", 1), 1);
+	EXPECT_EQ(read(r, buf, sizeof(buf)), 1);
+	EXPECT_ERRNO(read(r, buf, sizeof(buf)), EAGAIN);
+	close(r);
+	close(w);
+	close_pipe(p);
+}
+
 TEST(pipe_no_offset)
 {
 	int p[2];

@@ -8,6 +8,7 @@ import (
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/lisafs"
+	"bulwark.dev/bulwark/pkg/sentry/fsimpl/pipe"
 	"bulwark.dev/bulwark/pkg/sentry/vfs"
 )
 
@@ -51,6 +52,11 @@ type inode struct {
 
 	// writeMu serialises O_APPEND writes, so that each lands at the end.
 	writeMu sync.Mutex
+
+	// fifo is the sandbox-internal pipe that every open of a FIFO
+	// shares: processes of the sandbox talk through it, never through
+	// the host FIFO (unused for other types).
+	fifo pipe.FIFO
 
 	// mu protects the fields below.
 	mu sync.Mutex
@@ -401,9 +407,11 @@ func (in *inode) Open(ctx vfs.Context, vd vfs.VirtualDentry, flags uint32) (vfs.
 		rdev := linux.MakeDev(in.stat.RdevMajor, in.stat.RdevMinor)
 		in.mu.Unlock()
 		return in.fs.opts.OpenDevice(ctx, vd, rdev, flags)
+	case linux.S_IFIFO:
+		// May block until the other end opens (fifo(7)).
+		return in.fifo.Open(ctx, vd, flags)
 	default:
-		// Block devices: the sentry has none. FIFOs and sockets in the
-		// gofer's tree: pipes come with issue 5, host sockets later.
+		// Block devices: the sentry has none. Host sockets come later.
 		return nil, linux.ENXIO
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"bulwark.dev/bulwark/pkg/sentry/fsimpl/epoll"
 	"bulwark.dev/bulwark/pkg/sentry/fsimpl/eventfd"
 	"bulwark.dev/bulwark/pkg/sentry/fsimpl/host"
+	"bulwark.dev/bulwark/pkg/sentry/fsimpl/pipe"
 	"bulwark.dev/bulwark/pkg/sentry/kernel"
 	"bulwark.dev/bulwark/pkg/sentry/vfs"
 )
@@ -422,13 +423,18 @@ func (t *fdTarget) SetStat(ctx vfs.Context, opts vfs.SetStatOptions) error { ret
 // is what opening /dev/stdin gives on Linux for a terminal or a pipe. The
 // new file may be opened for at most the access the original has (Linux
 // would check the terminal's permissions, or open the pipe's other end).
-// Other files fail with ENXIO, as Linux's anonymous inodes do.
+// A sandbox pipe opens a new end of the same pipe for flags' access mode
+// (as Linux, which opens a pipe's inode like a FIFO's). Other files fail
+// with ENXIO, as Linux's anonymous inodes do.
 func (t *fdTarget) Open(ctx vfs.Context, vd vfs.VirtualDentry, flags uint32) (vfs.FileDescription, error) {
 	f, err := t.pin()
 	if err != nil {
 		return nil, err
 	}
 	defer f.DecRef()
+	if pf, ok := f.(*pipe.File); ok {
+		return pf.Reopen(flags)
+	}
 	hf, ok := f.(hostFile)
 	if !ok {
 		return nil, linux.ENXIO

@@ -42,6 +42,7 @@ func flock(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if inode == nil {
 		return 0, nil
 	}
+	lock.ReleaseAtLastRef(f, inode)
 	m := lock.Get(inode)
 	defer m.Put()
 	return 0, m.Flock(t, f, typ, cmd&linux.LOCK_NB == 0)
@@ -120,6 +121,9 @@ func recordLock(t *kernel.Task, f vfs.FileDescription, cmd int32, arg uint64) er
 	}
 	if inode == nil {
 		return nil
+	}
+	if ofd {
+		lock.ReleaseAtLastRef(f, inode)
 	}
 	m := lock.Get(inode)
 	defer m.Put()

@@ -201,6 +201,28 @@ func Release(inode vfs.Inode, owner any) {
 	dropIfUnusedLocked(m)
 }
 
+// lastRefHook is implemented by files that run a function when their last
+// reference goes (vfs.FileBase).
+type lastRefHook interface {
+	OnLastRef(fn func())
+}
+
+// ReleaseAtLastRef arranges for the locks that the open file f owns on
+// inode (flock and OFD locks) to be released when f's last reference is
+// dropped, by whichever process holds it last, as Linux does, if f can
+// run such a hook (FollowsLastRef); otherwise the caller releases them.
+func ReleaseAtLastRef(f vfs.FileDescription, inode vfs.Inode) {
+	if h, ok := f.(lastRefHook); ok {
+		h.OnLastRef(func() { Release(inode, f) })
+	}
+}
+
+// FollowsLastRef reports whether ReleaseAtLastRef works for f.
+func FollowsLastRef(f vfs.FileDescription) bool {
+	_, ok := f.(lastRefHook)
+	return ok
+}
+
 // Holds reports whether owner holds any lock on inode.
 func Holds(inode vfs.Inode, owner any) bool {
 	if registry.n.Load() == 0 {
