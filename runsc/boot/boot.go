@@ -13,6 +13,7 @@ import (
 	"io"
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
+	"bulwark.dev/bulwark/runsc/config"
 )
 
 // Args is everything the sentry needs to start the first process.
@@ -20,6 +21,14 @@ type Args struct {
 	// GoferFD is the connection to the gofer that serves the container's
 	// root. Run takes ownership of it.
 	GoferFD int
+	// FilestoreFD is the host file that holds the root overlay's
+	// upper-layer data (see OverlayMemoryFile), or -1 for none (the data
+	// stays in memory). FDs 0-2 are the standard ones and also mean none,
+	// so that an Args that does not set it never takes stdin for a
+	// filestore.
+	FilestoreFD int
+	// Overlay is how the root is mounted (--overlay2).
+	Overlay config.Overlay2
 	// ExecPath is the path of the program in the container (resolved
 	// from the working directory); Argv[0] is what the user named.
 	ExecPath string

@@ -6,14 +6,17 @@ import (
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/lisafs"
+	"bulwark.dev/bulwark/pkg/log"
 	"bulwark.dev/bulwark/pkg/sentry/fsimpl/dev"
 	"bulwark.dev/bulwark/pkg/sentry/fsimpl/gofer"
+	"bulwark.dev/bulwark/pkg/sentry/fsimpl/overlay"
 	"bulwark.dev/bulwark/pkg/sentry/fsimpl/proc"
 	"bulwark.dev/bulwark/pkg/sentry/fsimpl/tmpfs"
 	"bulwark.dev/bulwark/pkg/sentry/kernel"
 	"bulwark.dev/bulwark/pkg/sentry/kernel/auth"
 	"bulwark.dev/bulwark/pkg/sentry/pgalloc"
 	"bulwark.dev/bulwark/pkg/sentry/vfs"
+	"bulwark.dev/bulwark/runsc/config"
 )
 
 // goferChannels is how many concurrent requests the sentry may have in
@@ -40,10 +43,13 @@ type mountSpec struct {
 }
 
 // setupFilesystems connects to the gofer on goferFD and builds k's mount
-// namespace: the container's root from the gofer (read-only until the
-// overlay lands), /dev, /dev/shm, /proc and /tmp. It returns the gofer
-// file system, whose Done channel closes if the gofer dies.
-func setupFilesystems(k *kernel.Kernel, mf *pgalloc.MemoryFile, goferFD int) (*gofer.Filesystem, error) {
+// namespace: the container's root, /dev, /dev/shm, /proc and /tmp. The
+// root is the gofer's file system under an overlay whose upper layer is a
+// tmpfs with its data in upperMF (o enabled; the gofer's file system is
+// then read-only) or the gofer's file system alone, writable (--overlay2=
+// none). It returns the gofer file system, whose Done channel closes if
+// the gofer dies.
+func setupFilesystems(k *kernel.Kernel, mf *pgalloc.MemoryFile, goferFD int, o config.Overlay2, upperMF *pgalloc.MemoryFile) (*gofer.Filesystem, error) {
 	client, rootInode, err := lisafs.Connect(goferFD, goferChannels)
 	if err != nil {
 		return nil, fmt.Errorf("connect to the gofer: %w", err)
@@ -51,11 +57,29 @@ func setupFilesystems(k *kernel.Kernel, mf *pgalloc.MemoryFile, goferFD int) (*g
 	v := vfs.New()
 	gfs, groot := gofer.NewFilesystem(v, client, rootInode, gofer.Options{
 		FileAccess: gofer.Exclusive,
-		ReadOnly:   true,
+		ReadOnly:   o.Enabled(),
 		OpenDevice: dev.OpenDevice,
 		MemoryFile: mf,
 	})
-	ns := v.NewMountNamespace(gfs, groot, "none", vfs.MountFlags{ReadOnly: true})
+	var ns *vfs.MountNamespace
+	if !o.Enabled() {
+		// --overlay2=none: writes reach the host.
+		ns = v.NewMountNamespace(gfs, groot, "none", vfs.MountFlags{})
+	} else {
+		if o.Medium != config.OverlayMemory && upperMF == mf {
+			log.Infof("boot: --overlay2=%s: no filestore was given to the sandbox; the root overlay's upper layer is in memory", o)
+		}
+		lower := v.NewMountNamespace(gfs, groot, "none", vfs.MountFlags{ReadOnly: true}).Root()
+		upper, work, err := overlay.NewTmpfsUpper(v, upperMF)
+		if err != nil {
+			return nil, err
+		}
+		ofs, oroot, err := overlay.NewFilesystem(v, overlay.Options{Lowers: []vfs.VirtualDentry{lower}, Upper: upper, Work: work})
+		if err != nil {
+			return nil, err
+		}
+		ns = v.NewMountNamespace(ofs, oroot, "overlay", vfs.MountFlags{})
+	}
 	k.VFS, k.MountNS = v, ns
 
 	devfs, devRoot := dev.NewFilesystem(v)

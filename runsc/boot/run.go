@@ -20,8 +20,16 @@ import (
 // Run starts the sentry and the first process and blocks until its thread
 // group exits. Host signals that runsc forwards (SIGINT, SIGTERM, ...)
 // arrive on forward and are sent to the first process as kill(2) from
-// outside would be. An error means the sandbox could not start; the caller
+// outside would be; except that when the first process's session has a
+// host terminal as its controlling terminal (see below), the signals a
+// terminal sends (SIGINT, SIGQUIT and SIGTSTP from its keys, SIGWINCH
+// when its window size changed) go to the terminal's foreground process
+// group instead. An error means the sandbox could not start; the caller
 // prints it as one line and exits non-zero.
+//
+// If one of the stdio FDs is a terminal, the first of them becomes the
+// controlling terminal of the first process's session, as a login shell's
+// terminal is, with the first process's group in the foreground.
 func Run(args Args, forward <-chan int) (ExitStatus, error) {
 	var st *strace.Logger
 	if args.Strace {
@@ -52,7 +60,13 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 	k.Strace = st
 	k.Hostname = args.Hostname
 	k.XStateSize = arch.XStateSize()
-	gfs, err := setupFilesystems(k, mf, args.GoferFD)
+	// The filestore must reach the platform before the first address
+	// space is made.
+	upperMF, err := OverlayMemoryFile(p, args, mf)
+	if err != nil {
+		return ExitStatus{}, err
+	}
+	gfs, err := setupFilesystems(k, mf, args.GoferFD, args.Overlay, upperMF)
 	if err != nil {
 		return ExitStatus{}, err
 	}
@@ -60,6 +74,7 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 
 	limits := kernel.DefaultLimits()
 	fds := kernel.NewFDTable()
+	var ctty *kernel.TTY
 	for i, hfd := range args.Stdio {
 		// The application gets copies: runsc boot keeps its own stderr
 		// to report errors on after the application's FDs are gone.
@@ -68,11 +83,14 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 			fds.Release()
 			return ExitStatus{}, fmt.Errorf("stdio fd %d: %w", i, err)
 		}
-		f, err := host.NewFD(dup)
+		f, err := host.ImportFD(k, dup)
 		if err != nil {
 			unix.Close(dup)
 			fds.Release()
 			return ExitStatus{}, fmt.Errorf("stdio fd %d: %w", i, err)
+		}
+		if ctty == nil {
+			ctty = host.TTYOf(f)
 		}
 		fds.SetFD(int32(i), f, false, uint64(limits[kernel.RLIMIT_NOFILE].Cur))
 		f.DecRef()
@@ -91,6 +109,14 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 		return ExitStatus{}, &ExecError{Err: err}
 	}
 	tg := t.ThreadGroup()
+	if ctty != nil {
+		// It cannot fail for a new session leader; if it did, the
+		// program would run without a controlling terminal.
+		if err := ctty.Acquire(t, false, true); err != nil {
+			log.Warningf("boot: controlling terminal: %v", err)
+			ctty = nil
+		}
+	}
 	log.Infof("starting %s", args.ExecPath)
 	t.Start()
 	for {
@@ -103,6 +129,9 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 			return ExitStatus{}, errors.New("the gofer (the sandbox's file server) died: the sandbox cannot continue")
 		case sig := <-forward:
 			s := linux.Signal(sig)
+			if ctty != nil && terminalSignal(ctty, s) {
+				continue
+			}
 			if s.IsValid() {
 				// From outside the sandbox: no sender pid, as the
 				// kernel sends it.
@@ -113,4 +142,27 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 			return ExitStatus{Code: es.Code, Signal: int(es.Signal)}, nil
 		}
 	}
+}
+
+// terminalSignal delivers s as the terminal tty would if it is one that
+// terminals send: SIGINT, SIGQUIT and SIGTSTP to the foreground process
+// group, and SIGWINCH there too if the window size changed (not if the
+// change was made from inside the sandbox, which has signalled it
+// already). It reports false if s is to go to the first process instead:
+// another signal, or SIGINT or SIGQUIT when no session has the terminal
+// any more (runsc also forwards those when they are sent to it with
+// kill). SIGTSTP and SIGWINCH only come from the terminal: without a
+// session they go nowhere, as on a terminal.
+func terminalSignal(tty *kernel.TTY, s linux.Signal) bool {
+	switch s {
+	case linux.SIGINT, linux.SIGQUIT:
+		return tty.SignalForeground(s)
+	case linux.SIGTSTP:
+		tty.SignalForeground(s)
+		return true
+	case linux.SIGWINCH:
+		tty.HostResized()
+		return true
+	}
+	return false
 }

@@ -24,9 +24,10 @@ const exitBootFailed = 128
 // starts it (see runsc/sandbox) in new namespaces as pid 1 of a new PID
 // namespace; users do not run it.
 type Boot struct {
-	bootFD  int
-	goferFD int
-	logFD   int
+	bootFD      int
+	goferFD     int
+	logFD       int
+	filestoreFD int
 }
 
 // Name implements subcommands.Command.
@@ -38,7 +39,7 @@ func (*Boot) Synopsis() string { return "start the sentry (internal: runsc runs 
 // Usage implements subcommands.Command.
 func (*Boot) Usage() string {
 	return usageLine(
-		"boot --boot-fd=N --gofer-fd=N [--log-fd=N]",
+		"boot --boot-fd=N --gofer-fd=N [--log-fd=N] [--filestore-fd=N]",
 		"",
 		"Internal: the sandbox process, started by runsc in new namespaces.",
 	)
@@ -49,6 +50,7 @@ func (b *Boot) SetFlags(f *flag.FlagSet) {
 	f.IntVar(&b.bootFD, sandbox.FlagBootFD, -1, "FD holding the boot request as JSON")
 	f.IntVar(&b.goferFD, sandbox.FlagGoferFD, -1, "FD of the connection to the gofer")
 	f.IntVar(&b.logFD, sandbox.FlagLogFD, -1, "FD of the debug log (default: stderr)")
+	f.IntVar(&b.filestoreFD, sandbox.FlagFilestoreFD, -1, "FD of the file that holds the root overlay's upper-layer data (default: memory)")
 }
 
 // Execute implements subcommands.Command.
@@ -75,12 +77,17 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 	// boot.Run must not be lost.
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, sandbox.ForwardedSignals...)
+	if sandbox.IsTerminal(0) || sandbox.IsTerminal(1) || sandbox.IsTerminal(2) {
+		// The application gets a controlling terminal; these
+		// reach its foreground process group (runsc/boot).
+		signal.Notify(sigs, sandbox.TerminalSignals...)
+	}
 	defer signal.Stop(sigs)
 
 	if err := sandbox.SetParentDeathSignal(); err != nil {
 		return boot.ExitStatus{}, err
 	}
-	sandbox.CloseOnExec(b.bootFD, b.goferFD, b.logFD)
+	sandbox.CloseOnExec(b.bootFD, b.goferFD, b.logFD, b.filestoreFD)
 
 	// The flags of the command line that started this process arrive
 	// serialized in the request; this process's own global flags are
@@ -125,6 +132,8 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 
 	args := boot.Args{
 		GoferFD:        b.goferFD,
+		FilestoreFD:    b.filestoreFD,
+		Overlay:        conf.GetOverlay2(),
 		ExecPath:       req.ExecPath,
 		Cwd:            req.Cwd,
 		Argv:           req.Argv,

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"bulwark.dev/bulwark/pkg/log"
+	"bulwark.dev/bulwark/runsc/filestore"
 	"bulwark.dev/bulwark/runsc/sandbox"
 	"github.com/google/subcommands"
 )
@@ -92,8 +93,19 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 	}
 
 	log.Debugf("do: running %q (%s) with config %+v", argv, path, *conf)
-	// The container's root is the host's, served read-only by the gofer.
-	goferFD, gofer, err := sandbox.StartGofer("/", true)
+	// The overlay's upper layer: in memory, or in a filestore file that
+	// has no name on the host.
+	store, err := filestore.ForOverlay(conf.GetOverlay2(), "/", fmt.Sprintf("do-%d", pid))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
+		return ExitFailure
+	}
+	if store != nil {
+		defer store.Close()
+	}
+	// The container's root is the host's, served by the gofer: read-only
+	// under the sandbox's overlay, writable with --overlay2=none.
+	goferFD, gofer, err := sandbox.StartGofer("/", conf.GetOverlay2().Enabled())
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
 		return ExitFailure
@@ -104,6 +116,9 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 
 	sigs, stop := sandbox.NotifyForward()
 	defer stop()
+	// In the foreground of a terminal, the sandbox takes the foreground
+	// for as long as it runs (runsc/sandbox/tty.go).
+	term := sandbox.ForegroundTerminal(env.Stdin, env.Stdout, env.Stderr)
 	sb, err := sandbox.Start(sandbox.Args{
 		Config: conf,
 		Request: sandbox.BootRequest{
@@ -113,11 +128,13 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 			Hostname: hostname,
 			Cwd:      cwd,
 		},
-		Gofer:  goferConn,
-		Log:    bootLog,
-		Stdin:  env.Stdin,
-		Stdout: env.Stdout,
-		Stderr: env.Stderr,
+		Gofer:     goferConn,
+		Log:       bootLog,
+		Stdin:     env.Stdin,
+		Stdout:    env.Stdout,
+		Stderr:    env.Stderr,
+		Terminal:  term,
+		Filestore: store,
 	})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
@@ -128,6 +145,11 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 	goferConn.Close()
 
 	code, err := sb.Run(sigs)
+	if term != nil {
+		if err := sandbox.ReclaimForeground(term); err != nil {
+			log.Warningf("do: %v", err)
+		}
+	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
 		return ExitFailure

@@ -58,6 +58,9 @@ type Config struct {
 	Network string `json:"network"`
 	// RootDir is the --root state directory, made absolute.
 	RootDir string `json:"root_dir"`
+	// Overlay2 is the --overlay2 value (see ParseOverlay2 and
+	// GetOverlay2).
+	Overlay2 string `json:"overlay2"`
 
 	// ShowVersion is --version. It only concerns the CLI invocation and is
 	// not serialized.
@@ -70,6 +73,7 @@ func Default() *Config {
 		Platform: PlatformPtrace,
 		Network:  NetworkNone,
 		RootDir:  DefaultRootDir,
+		Overlay2: DefaultOverlay2,
 	}
 }
 
@@ -90,6 +94,8 @@ func RegisterFlags(fs *flag.FlagSet) *Config {
 	fs.Var(&choiceValue{p: &c.Network, what: "network", valid: ValidNetworks}, "network",
 		"networking mode: none (empty network namespace) or host")
 	fs.StringVar(&c.RootDir, "root", DefaultRootDir, "root directory for storage of container state")
+	fs.Var(&overlayValue{p: &c.Overlay2}, "overlay2",
+		"overlay of the container's root: none (writes reach the host) or {root|all}:{memory|self|dir=PATH}, where the upper layer's data lives")
 	fs.BoolVar(&c.ShowVersion, "version", false, "print runsc's version and exit")
 	return c
 }
@@ -122,6 +128,9 @@ func (c *Config) Validate() error {
 		if err := checkSyscallName(name); err != nil {
 			return err
 		}
+	}
+	if _, err := ParseOverlay2(c.Overlay2); err != nil {
+		return err
 	}
 	return nil
 }

@@ -56,6 +56,13 @@ func TestFlags(t *testing.T) {
 			c.RootDir = filepath.Join(wd, "state")
 		}},
 		{name: "root empty", args: []string{"--root="}, wantErr: "invalid root: empty path"},
+		{name: "overlay2 none", args: []string{"--overlay2=none"}, want: func(c *Config) { c.Overlay2 = "none" }},
+		{name: "overlay2 root memory", args: []string{"--overlay2=root:memory"}, want: func(c *Config) { c.Overlay2 = "root:memory" }},
+		{name: "overlay2 all dir", args: []string{"--overlay2=all:dir=/var/tmp"}, want: func(c *Config) { c.Overlay2 = "all:dir=/var/tmp" }},
+		{name: "overlay2 bad scope", args: []string{"--overlay2=home:memory"}, wantErr: `invalid overlay2 "home:memory": unknown scope "home"`},
+		{name: "overlay2 bad medium", args: []string{"--overlay2=root:disk"}, wantErr: `unknown medium "disk"`},
+		{name: "overlay2 relative dir", args: []string{"--overlay2=root:dir=tmp"}, wantErr: "dir= needs an absolute path"},
+		{name: "overlay2 no colon", args: []string{"--overlay2=root"}, wantErr: "no ':'"},
 		{name: "version", args: []string{"--version"}, want: func(c *Config) { c.ShowVersion = true }},
 		{name: "unknown flag", args: []string{"--foo"}, wantErr: "flag provided but not defined: -foo"},
 	} {
@@ -183,5 +190,32 @@ func TestOpenDebugLogDoesNotFollowSymlinkInDirectory(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(victim); string(got) != "keep" {
 		t.Errorf("victim = %q, want unchanged", got)
+	}
+}
+
+func TestParseOverlay2(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Overlay2
+	}{
+		{"none", Overlay2{}},
+		{"root:memory", Overlay2{Scope: "root", Medium: OverlayMemory}},
+		{"root:self", Overlay2{Scope: "root", Medium: OverlaySelf}},
+		{"all:dir=/a/b/", Overlay2{Scope: "all", Medium: OverlayDir, Dir: "/a/b"}},
+	} {
+		got, err := ParseOverlay2(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("ParseOverlay2(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
+		}
+		if tc.want.Enabled() != (tc.in != "none") {
+			t.Errorf("%q: Enabled() = %v", tc.in, tc.want.Enabled())
+		}
+	}
+	if got := (Overlay2{Scope: "all", Medium: OverlayDir, Dir: "/x"}).String(); got != "all:dir=/x" {
+		t.Errorf("String() = %q", got)
+	}
+	c := Default()
+	if o := c.GetOverlay2(); o.Scope != "root" || o.Medium != OverlaySelf {
+		t.Errorf("default overlay2 = %+v", o)
 	}
 }

@@ -3,7 +3,8 @@
 // The parent side (Start, Sandbox) re-executes runsc as `runsc boot` in new
 // namespaces and hands it everything it needs as inherited FDs: the
 // executable, a memfd holding the BootRequest as JSON (which carries the
-// serialized config), and optionally the debug log. It then forwards signals
+// serialized config), and optionally the debug log and the overlay's
+// filestore (runsc/filestore). It then forwards signals
 // to it and reports its exit status. The child side (ReadBootRequest,
 // EnterEmptyRoot) runs inside `runsc boot` before the sentry starts.
 //
@@ -30,9 +31,10 @@ import (
 // Flags of `runsc boot` that name its inherited FDs. They are internal to
 // the runsc binary: Start writes them and runsc/cmd's boot command reads them.
 const (
-	FlagBootFD  = "boot-fd"
-	FlagGoferFD = "gofer-fd"
-	FlagLogFD   = "log-fd"
+	FlagBootFD      = "boot-fd"
+	FlagGoferFD     = "gofer-fd"
+	FlagLogFD       = "log-fd"
+	FlagFilestoreFD = "filestore-fd"
 )
 
 // BootRequest is what `runsc boot` needs besides its FDs. It travels as JSON
@@ -72,8 +74,17 @@ type Args struct {
 	// Log, if not nil, becomes the sandbox's debug log; the caller still
 	// owns its copy.
 	Log *os.File
+	// Filestore, if not nil, is the file that holds the root overlay's
+	// upper-layer data (runsc/filestore); the caller still owns its copy
+	// and should close it once Start returns, so that the sandbox holds
+	// the only one.
+	Filestore *os.File
 	// Stdin, Stdout and Stderr become the sandbox's FDs 0, 1 and 2.
 	Stdin, Stdout, Stderr *os.File
+	// Terminal, if not nil, is a terminal in whose foreground runsc is
+	// (ForegroundTerminal): the sandbox process gets a process group of
+	// its own in the terminal's foreground (see tty.go).
+	Terminal *os.File
 }
 
 // Sandbox is a started sandbox process.
@@ -114,6 +125,10 @@ func Start(args Args) (*Sandbox, error) {
 		extra = append(extra, args.Log)
 		bootArgs = append(bootArgs, "--"+FlagLogFD+"="+strconv.Itoa(5))
 	}
+	if args.Filestore != nil {
+		extra = append(extra, args.Filestore)
+		bootArgs = append(bootArgs, "--"+FlagFilestoreFD+"="+strconv.Itoa(3+len(extra)-1))
+	}
 
 	cmd := &exec.Cmd{
 		Path: "/proc/self/exe",
@@ -130,6 +145,10 @@ func Start(args Args) (*Sandbox, error) {
 			Cloneflags: namespaceFlags(conf),
 			Pdeathsig:  unix.SIGKILL,
 		},
+	}
+	if args.Terminal != nil {
+		cmd.SysProcAttr.Foreground = true
+		cmd.SysProcAttr.Ctty = int(args.Terminal.Fd())
 	}
 	if userNamespace(conf) {
 		uid, gid := os.Getuid(), os.Getgid()

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,7 +16,13 @@ import (
 )
 
 // TestSameAsNative runs real dynamically linked programs from the host's
-// root, natively and in the sandbox, and compares what they print.
+// root, natively and in the sandbox (with the default root overlay, and
+// with --overlay2=none), and compares what they print.
+//
+// `ls -la /etc` lists "..", the root: under the overlay that is a merged
+// directory, which Linux overlayfs shows with link count 1 and the upper
+// layer's size. So the overlay runs list /etc with -A, and only the run
+// without an overlay compares "." and "..".
 func TestSameAsNative(t *testing.T) {
 	bin := runsc(t)
 	dir, err := testutil.SandboxVisibleTempDir("bulwark-fs-")
@@ -27,14 +34,20 @@ func TestSameAsNative(t *testing.T) {
 	if err := os.WriteFile(script, []byte("#!/bin/busybox sh\necho \"script says $1\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, argv := range [][]string{
-		{"/bin/ls", "-la", "/etc"},
-		{"/bin/bash", "-c", "echo $BASH_VERSION"},
-		{"/usr/bin/python3", "-c", "import json,hashlib,sqlite3; print(1)"},
-		{"/usr/bin/sha256sum", "/usr/bin/ls"},
-		{script, "hello"},
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		argv  []string
+	}{
+		{"ls", nil, []string{"/bin/ls", "-lA", "/etc"}},
+		{"ls-no-overlay", []string{"--overlay2=none"}, []string{"/bin/ls", "-la", "/etc"}},
+		{"bash", nil, []string{"/bin/bash", "-c", "echo $BASH_VERSION"}},
+		{"python3", nil, []string{"/usr/bin/python3", "-c", "import json,hashlib,sqlite3; print(1)"}},
+		{"sha256sum", nil, []string{"/usr/bin/sha256sum", "/usr/bin/ls"}},
+		{"script", nil, []string{script, "hello"}},
 	} {
-		t.Run(filepath.Base(argv[0]), func(t *testing.T) {
+		argv := tc.argv
+		t.Run(tc.name, func(t *testing.T) {
 			if _, err := os.Stat(argv[0]); err != nil {
 				t.Skipf("%s is not installed on this host: %v", argv[0], err)
 			}
@@ -42,7 +55,8 @@ func TestSameAsNative(t *testing.T) {
 			if native.code != 0 {
 				t.Fatalf("native %q: %v", argv, native)
 			}
-			sandboxed := run(t, append([]string{bin, "do"}, argv...)...)
+			cmd := append(append([]string{bin}, tc.flags...), "do")
+			sandboxed := run(t, append(cmd, argv...)...)
 			if sandboxed.code != native.code || sandboxed.stdout != native.stdout {
 				t.Errorf("runsc do %q:\n%v\nnative:\n%v", argv, sandboxed, native)
 			}
@@ -86,8 +100,9 @@ func waitForProc(t *testing.T, word string) int {
 }
 
 // TestSandboxHoldsNoHostFiles checks that the sandbox process has no host
-// file open besides its standard I/O: files reach it only through the
-// gofer, which is a separate process.
+// file open besides its standard I/O and the root overlay's filestore (a
+// file without a name, --overlay2=root:self): files reach it only through
+// the gofer, which is a separate process.
 func TestSandboxHoldsNoHostFiles(t *testing.T) {
 	before := sandboxProcs(t)
 	cmd, _ := background(t, "do", "/bin/busybox", "sleep", "30")
@@ -102,6 +117,7 @@ func TestSandboxHoldsNoHostFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	filestores := 0
 	for _, e := range ents {
 		link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", sentry, e.Name()))
 		if err != nil {
@@ -112,14 +128,23 @@ func TestSandboxHoldsNoHostFiles(t *testing.T) {
 			strings.HasPrefix(link, "anon_inode:"), strings.HasPrefix(link, "/memfd:"),
 			link == "/dev/null":
 			// Connections, the memory file, event FDs and standard I/O.
+		case unnamedFile.MatchString(link):
+			// O_TMPFILE in the host root: the filestore.
+			filestores++
 		default:
 			t.Errorf("sandbox process %d has host file %s open as fd %s", sentry, link, e.Name())
 		}
+	}
+	if filestores > 1 {
+		t.Errorf("sandbox process %d holds %d unnamed host files; want at most the filestore", sentry, filestores)
 	}
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	cmd.Wait()
 	waitGone(t, before)
 }
+
+// unnamedFile is how /proc shows a file made with O_TMPFILE in "/".
+var unnamedFile = regexp.MustCompile(`^/#[0-9]+ \(deleted\)$`)
 
 // waitGone waits (bounded) for the processes that were not in before to go
 // away, then checks that none is left.

@@ -5,9 +5,15 @@ Each test/syscalls/linux/<name>_test.c is compiled once, statically, with the ho
 (syscalls_test.go) does: gcc -static -O1 -pthread -Wall -Werror. It then becomes
 
   <name>_native           the binary run directly: the oracle        tags: native
-  <name>_runsc_<platform> `runsc --platform=<platform> do -- <binary>` tags: runsc, <platform>
+  <name>_runsc_<platform> `runsc --platform=<platform> --overlay2=root:memory do -- <binary>`
+                                                                     tags: runsc, <platform>
+  <name>_runsc_<platform>_overlay_none
+                          the same with --overlay2=none, for the tests in OVERLAY_NONE_TESTS
+                                                                     tags: runsc, <platform>, overlay_none
 
-for each platform in SYSCALL_TEST_PLATFORMS. Each passes iff the program exits 0.
+for each platform in SYSCALL_TEST_PLATFORMS. The overlay test (linux/overlay_test.c) runs through
+run_overlay_test.sh: natively on a real overlayfs, in the sandbox on lower files of the root
+overlay (no overlay_none variant). Each passes iff the program exits 0.
 `bazel test //test/syscalls/...` runs all of them; `--test_tag_filters=native` only the native
 ones (`--config=native` adds --build_tests_only, so runsc is not even built),
 `--test_tag_filters=runsc` only the sandboxed ones.
@@ -18,6 +24,41 @@ load("@rules_cc//cc:defs.bzl", "cc_binary")
 # The sandbox variants every test runs under, besides native. Adding a platform is one entry
 # here (and one in syscalls_test.go's platforms list for `go test`).
 SYSCALL_TEST_PLATFORMS = ["ptrace"]
+
+# The file-system tests, which also run with --overlay2=none (the root is then the gofer's file
+# system itself, writable). syscalls_test.go reads this list: it is the only one.
+OVERLAY_NONE_TESTS = [
+    "access",
+    "chdir",
+    "chmod",
+    "chown",
+    "creat",
+    "fork_exec",
+    "fstatat",
+    "getdents",
+    "link",
+    "mkdir",
+    "mknod",
+    "mmap_file",
+    "open",
+    "openat",
+    "openat2",
+    "path",
+    "readwrite_file",
+    "rename",
+    "rmdir",
+    "stat",
+    "statfs",
+    "statx",
+    "symlink",
+    "truncate",
+    "unlink",
+    "utimensat",
+    "xattr",
+]
+
+# The test run_overlay_test.sh runs on an overlay.
+_OVERLAY_TEST = "overlay"
 
 # Both variants run outside Bazel's linux-sandbox. As root, the sandbox puts the test in a
 # user namespace that maps root alone: setresuid/setresgid to any other id fails with EINVAL
@@ -36,6 +77,7 @@ def syscall_test(
         src,
         harness = "//test/syscalls:harness",
         runner = "//test/syscalls:run_test.sh",
+        overlay_runner = "//test/syscalls:run_overlay_test.sh",
         runsc = "//runsc",
         platforms = SYSCALL_TEST_PLATFORMS,
         size = "small",
@@ -47,6 +89,7 @@ def syscall_test(
       src: the C source, e.g. "linux/mmap_test.c".
       harness: the cc_library with the shared test harness.
       runner: the script that runs one binary, natively or under runsc.
+      overlay_runner: the script that runs the overlay test on an overlay.
       runsc: the runsc binary the sandbox variants run.
       platforms: the runsc --platform values to run under.
       size: the test size; small (a 60 s timeout) matches the Go runner's -run-timeout.
@@ -65,33 +108,37 @@ def syscall_test(
         deps = [harness],
     )
 
+    is_overlay = name == _OVERLAY_TEST
     native.sh_test(
         name = name + "_native",
         size = size,
-        srcs = [runner],
-        args = ["$(rootpath :%s)" % binary],
+        srcs = [overlay_runner if is_overlay else runner],
+        args = (["native"] if is_overlay else []) + ["$(rootpath :%s)" % binary],
         data = [":" + binary],
         tags = tags + ["native"] + _UNSANDBOXED,
     )
 
     for platform in platforms:
-        native.sh_test(
-            name = "%s_runsc_%s" % (name, platform),
-            size = size,
-            srcs = [runner],
-            args = [
-                "$(rootpath %s)" % runsc,
-                "--platform=" + platform,
-                "do",
-                "--",
-                "$(rootpath :%s)" % binary,
-            ],
-            data = [
-                ":" + binary,
-                runsc,
-            ],
-            tags = tags + ["runsc", platform] + _UNSANDBOXED,
-        )
+        variants = [("", "--overlay2=root:memory", [])]
+        if name in OVERLAY_NONE_TESTS:
+            variants.append(("_overlay_none", "--overlay2=none", ["overlay_none"]))
+        for suffix, overlay, extra_tags in variants:
+            runsc_args = ["$(rootpath %s)" % runsc, "--platform=" + platform, overlay]
+            if is_overlay:
+                args = ["sandbox", "$(rootpath :%s)" % binary] + runsc_args
+            else:
+                args = runsc_args + ["do", "--", "$(rootpath :%s)" % binary]
+            native.sh_test(
+                name = "%s_runsc_%s%s" % (name, platform, suffix),
+                size = size,
+                srcs = [overlay_runner if is_overlay else runner],
+                args = args,
+                data = [
+                    ":" + binary,
+                    runsc,
+                ],
+                tags = tags + ["runsc", platform] + extra_tags + _UNSANDBOXED,
+            )
 
 def syscall_tests(srcs, **kwargs):
     """Declares syscall_test targets for every linux/<name>_test.c in srcs."""

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -36,6 +37,38 @@ type platform struct {
 // Adding a platform is one line here.
 var platforms = []platform{
 	{name: "ptrace", args: []string{"--platform=ptrace"}},
+}
+
+// rootOverlay is the --overlay2 mode of every sandbox run: the root is an
+// overlay with an in-memory upper layer.
+const rootOverlay = "--overlay2=root:memory"
+
+// overlayNoneSuffix names the extra sandbox variant of the file-system tests
+// (defs.bzl's OVERLAY_NONE_TESTS): "<platform>_overlay_none", run with
+// --overlay2=none (the root is the gofer's file system itself, writable).
+const overlayNoneSuffix = "_overlay_none"
+
+// overlayTest is the test that run_overlay_test.sh runs on an overlay: a real
+// overlayfs natively, lower files of the root overlay in the sandbox. It has
+// no --overlay2=none variant.
+const overlayTest = "overlay"
+
+// overlayNoneTests reads OVERLAY_NONE_TESTS from defs.bzl, the one list of
+// the tests that also run with --overlay2=none (Bazel and this runner).
+func overlayNoneTests() (map[string]bool, error) {
+	b, err := os.ReadFile("defs.bzl")
+	if err != nil {
+		return nil, err
+	}
+	m := regexp.MustCompile(`(?s)OVERLAY_NONE_TESTS = \[(.*?)\]`).FindSubmatch(b)
+	if m == nil {
+		return nil, errors.New("defs.bzl: no OVERLAY_NONE_TESTS list")
+	}
+	out := make(map[string]bool)
+	for _, q := range regexp.MustCompile(`"([a-z0-9_]+)"`).FindAllSubmatch(m[1], -1) {
+		out[string(q[1])] = true
+	}
+	return out, nil
 }
 
 // runTimeout bounds one run of one test binary; on expiry the run's whole
@@ -152,6 +185,19 @@ func TestSyscalls(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(tmp) })
 	bins := compileAll(gcc, tmp, srcs)
 	rs := &runscBinary{dir: tmp}
+	noneTests, err := overlayNoneTests()
+	if err != nil {
+		t.Fatalf("the --overlay2=none test list: %v", err)
+	}
+	for n := range noneTests {
+		if bins[n] == nil {
+			t.Errorf("defs.bzl: OVERLAY_NONE_TESTS names %q, which has no linux/%s_test.c", n, n)
+		}
+	}
+	overlayScript, err := filepath.Abs("run_overlay_test.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	for _, src := range srcs {
 		name := testName(src)
@@ -159,23 +205,39 @@ func TestSyscalls(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Run("native", func(t *testing.T) {
 				t.Parallel()
-				runVariant(t, bin, func(b string) ([]string, error) { return []string{b}, nil })
+				runVariant(t, bin, func(b string) ([]string, error) {
+					if name == overlayTest {
+						return []string{"bash", overlayScript, "native", b}, nil
+					}
+					return []string{b}, nil
+				})
 			})
 			if *nativeOnly {
 				return
 			}
 			for _, p := range platforms {
-				t.Run(p.name, func(t *testing.T) {
-					t.Parallel()
-					runVariant(t, bin, func(b string) ([]string, error) {
-						runsc, err := rs.get()
-						if err != nil {
-							return nil, err
-						}
-						argv := append([]string{runsc}, p.args...)
-						return append(argv, "do", "--", b), nil
+				variants := []struct {
+					suffix, overlay string
+				}{{"", rootOverlay}}
+				if noneTests[name] {
+					variants = append(variants, struct{ suffix, overlay string }{overlayNoneSuffix, "--overlay2=none"})
+				}
+				for _, v := range variants {
+					t.Run(p.name+v.suffix, func(t *testing.T) {
+						t.Parallel()
+						runVariant(t, bin, func(b string) ([]string, error) {
+							runsc, err := rs.get()
+							if err != nil {
+								return nil, err
+							}
+							argv := append(append([]string{runsc}, p.args...), v.overlay)
+							if name == overlayTest {
+								return append([]string{"bash", overlayScript, "sandbox", b}, argv...), nil
+							}
+							return append(argv, "do", "--", b), nil
+						})
 					})
-				})
+				}
 			}
 		})
 	}

@@ -409,17 +409,18 @@ func parseShebang(buf []byte) (name, arg string, ok bool, err error) {
 // a file without set-ID bits or file capabilities): the saved and
 // file-system IDs become the effective ones; root keeps its capabilities
 // (permitted = bounding | inheritable, effective if the effective UID is
-// 0), anyone else loses them.
+// 0), anyone else loses them; the keepcaps securebit is cleared.
 func execCreds(old *auth.Credentials) *auth.Credentials {
 	c := old.Fork()
 	c.SavedUID, c.FilesystemUID = c.EffectiveUID, c.EffectiveUID
 	c.SavedGID, c.FilesystemGID = c.EffectiveGID, c.EffectiveGID
+	c.KeepCaps = false
 	switch {
 	case c.EffectiveUID == 0:
-		c.Permitted = auth.AllCaps
+		c.Permitted = c.Bounding | c.Inheritable
 		c.Effective = c.Permitted
 	case c.RealUID == 0:
-		c.Permitted = auth.AllCaps
+		c.Permitted = c.Bounding | c.Inheritable
 		c.Effective = 0
 	default:
 		c.Permitted, c.Effective = 0, 0
@@ -492,13 +493,9 @@ func (t *Task) commitExec(img *execImage) {
 
 	tg.mu.Lock()
 	tg.mm = img.mm
-	for sig := range tg.handlers {
-		h := &tg.handlers[sig]
-		if h.Handler != linux.SIG_IGN {
-			h.Handler = linux.SIG_DFL
-		}
-		h.Flags, h.Restorer, h.Mask = 0, 0, 0
-	}
+	// A table shared with another process (CLONE_SIGHAND) is left to it.
+	tg.sh = tg.sh.copy()
+	tg.sh.resetForExec()
 	t.hasSavedMask = false
 	tg.mu.Unlock()
 	if old != nil {
@@ -506,7 +503,7 @@ func (t *Task) commitExec(img *execImage) {
 		// release it so the next switch starts a fresh one in the new
 		// address space. Like Linux, the new image starts with a
 		// clean floating-point state: that of the new stub thread.
-		t.ctx.Release()
+		t.releaseContextForExec()
 		old.DecUsers()
 	}
 

@@ -500,14 +500,19 @@ func TestExecCreds(t *testing.T) {
 		permitted auth.CapSet
 		effective auth.CapSet
 	}{
-		{"root", auth.Credentials{Permitted: 1, Effective: 1}, auth.AllCaps, auth.AllCaps},
-		{"real root", auth.Credentials{EffectiveUID: 5, Permitted: auth.AllCaps, Effective: auth.AllCaps}, auth.AllCaps, 0},
-		{"user with caps", auth.Credentials{RealUID: 5, EffectiveUID: 5, Permitted: auth.AllCaps, Effective: auth.AllCaps}, 0, 0},
+		{"root", auth.Credentials{Permitted: 1, Effective: 1, Bounding: auth.AllCaps}, auth.AllCaps, auth.AllCaps},
+		{"real root", auth.Credentials{EffectiveUID: 5, Permitted: auth.AllCaps, Effective: auth.AllCaps, Bounding: auth.AllCaps}, auth.AllCaps, 0},
+		{"user with caps", auth.Credentials{RealUID: 5, EffectiveUID: 5, Permitted: auth.AllCaps, Effective: auth.AllCaps, Bounding: auth.AllCaps}, 0, 0},
+		{"root, reduced bounding set", auth.Credentials{Permitted: auth.AllCaps, Effective: auth.AllCaps, Bounding: 0b1010, Inheritable: 0b100}, 0b1110, 0b1110},
+		{"keepcaps cleared", auth.Credentials{KeepCaps: true, Bounding: auth.AllCaps}, auth.AllCaps, auth.AllCaps},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in
 			in.SavedUID, in.FilesystemUID = 77, 78
 			c := execCreds(&in)
+			if c.KeepCaps {
+				t.Errorf("keepcaps survived the exec")
+			}
 			if c.Permitted != tc.permitted || c.Effective != tc.effective {
 				t.Errorf("caps %x/%x, want %x/%x", c.Permitted, c.Effective, tc.permitted, tc.effective)
 			}

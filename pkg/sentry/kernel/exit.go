@@ -36,6 +36,7 @@ func (t *Task) exit() {
 			t.k.Futexes.Wake(ft, t.clearTID, false, linux.FUTEX_BITSET_MATCH_ANY, 1)
 		}
 	}
+	t.finishUsage()
 	t.ctx.Release()
 	t.closeWakeFD()
 
@@ -61,6 +62,7 @@ func (t *Task) exit() {
 		// As Linux's exit_files and exit_mm, before the parent hears
 		// of the exit.
 		tg.releaseTimers()
+		tg.exitIPC()
 		tg.fds.Release()
 		tg.mm.DecUsers()
 	}

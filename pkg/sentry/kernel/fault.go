@@ -13,8 +13,9 @@ const (
 
 // memoryFault lets the memory manager explain a page fault of application
 // code before it becomes a signal: it returns nil if mm has mapped the
-// page (the access is run again), a SIGBUS (BUS_ADRERR) for a page wholly
-// beyond the end of a mapped file, and info itself otherwise.
+// page (the access is run again: copy-on-write, a file that grew, a stack
+// that may grow), a SIGBUS (BUS_ADRERR) for a page wholly beyond the end
+// of a mapped file, and info itself otherwise.
 func (t *Task) memoryFault(info *linux.SignalInfo) *linux.SignalInfo {
 	if linux.Signal(info.Signo) != linux.SIGSEGV || info.Code <= 0 || t.tg.mm == nil {
 		// Not a page fault (SI_KERNEL is a #GP, for instance).
@@ -29,5 +30,17 @@ func (t *Task) memoryFault(info *linux.SignalInfo) *linux.SignalInfo {
 		bus.SetAddr(info.Addr())
 		return bus
 	}
+	if info.Code == linux.SEGV_MAPERR && t.tg.mm.GrowStack(info.Addr(), t.stackLimit()) {
+		// The stack grew within RLIMIT_STACK (the initial stack is
+		// the limit at exec; this is growth after a raise of it).
+		return nil
+	}
 	return info
+}
+
+// stackLimit is the soft RLIMIT_STACK of t's process.
+func (t *Task) stackLimit() uint64 {
+	t.tg.mu.Lock()
+	defer t.tg.mu.Unlock()
+	return t.tg.limits[RLIMIT_STACK].Cur
 }

@@ -118,7 +118,7 @@ func (k *Kernel) notifyJobControl(tg *ThreadGroup, code int32, sig linux.Signal)
 		return
 	}
 	p.mu.Lock()
-	act := p.handlers[linux.SIGCHLD]
+	act := p.sh.action(linux.SIGCHLD)
 	p.mu.Unlock()
 	if act.Flags&linux.SA_NOCLDSTOP == 0 {
 		info := &linux.SignalInfo{Signo: int32(linux.SIGCHLD), Code: code}

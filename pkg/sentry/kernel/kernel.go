@@ -6,9 +6,10 @@
 //
 //	Kernel.mu          (the process tree: parents, children, zombies,
 //	                    process groups, sessions; process.go)
-//	  ThreadGroup.mu   (the "signal lock": tasks, handlers, pending signals,
-//	                    masks, exit and job control state of the group;
-//	                    host timer callbacks take it too)
+//	  ThreadGroup.mu   (the "signal lock": tasks, pending signals, masks,
+//	                    exit and job control state of the group; host
+//	                    timer callbacks take it too)
+//	    signalHandlers.mu (the action table, maybe shared; sighand.go)
 //	    signal waiter queues, then a signalfd's queue, then epoll's readyMu
 //	    futex buckets, mm.MM.mu, pgalloc
 //
@@ -57,6 +58,8 @@ type Kernel struct {
 
 	// memfd is the internal mount of memfd_create(2) (memfd.go).
 	memfd memfdState
+	// ipc is the System V IPC namespace (ipc_ns.go).
+	ipc ipcState
 
 	mu      sync.Mutex
 	tasks   map[ThreadID]*Task
@@ -71,6 +74,8 @@ type Kernel struct {
 	init            *ThreadGroup
 	liveGroups      int
 	initDonePending bool
+	// ttys are the terminals' records, by identity (tty.go).
+	ttys map[TTYKey]*TTY
 }
 
 // MaxThreads bounds the number of tasks (kernel.threads-max).

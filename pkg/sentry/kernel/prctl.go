@@ -8,7 +8,6 @@ type taskAttrs struct {
 	noNewPrivs atomic.Bool
 	// dumpable is PR_GET_DUMPABLE: 1 until set to 0.
 	notDumpable atomic.Bool
-	keepCaps    atomic.Bool
 	// timerSlack is in nanoseconds; 0 means the default.
 	timerSlack atomic.Uint64
 }
@@ -21,7 +20,6 @@ const defaultTimerSlack = 50000
 func (a *taskAttrs) inherit(from *taskAttrs) {
 	a.noNewPrivs.Store(from.noNewPrivs.Load())
 	a.notDumpable.Store(from.notDumpable.Load())
-	a.keepCaps.Store(from.keepCaps.Load())
 	a.timerSlack.Store(from.timerSlack.Load())
 }
 
@@ -42,11 +40,20 @@ func (t *Task) Dumpable() int {
 // SetDumpable implements PR_SET_DUMPABLE with 0 or 1.
 func (t *Task) SetDumpable(v int) { t.attrs.notDumpable.Store(v == 0) }
 
-// KeepCaps reports PR_GET_KEEPCAPS.
-func (t *Task) KeepCaps() bool { return t.attrs.keepCaps.Load() }
+// KeepCaps reports PR_GET_KEEPCAPS: a securebit, kept in the
+// credentials (auth.Credentials.KeepCaps) as Linux keeps it in struct
+// cred, so that the set*id rules see it.
+func (t *Task) KeepCaps() bool { return t.Credentials().KeepCaps }
 
 // SetKeepCaps implements PR_SET_KEEPCAPS.
-func (t *Task) SetKeepCaps(on bool) { t.attrs.keepCaps.Store(on) }
+func (t *Task) SetKeepCaps(on bool) {
+	if t.Credentials().KeepCaps == on {
+		return
+	}
+	c := t.Credentials().Fork()
+	c.KeepCaps = on
+	t.SetCredentials(c)
+}
 
 // TimerSlack reports PR_GET_TIMERSLACK in nanoseconds.
 func (t *Task) TimerSlack() uint64 {
@@ -59,9 +66,8 @@ func (t *Task) TimerSlack() uint64 {
 // SetTimerSlack implements PR_SET_TIMERSLACK: 0 restores the default.
 func (t *Task) SetTimerSlack(ns uint64) { t.attrs.timerSlack.Store(ns) }
 
-// execAttrs applies execve's rules: keepcaps is cleared and the process
-// becomes dumpable again.
+// execAttrs applies execve's rules: the process becomes dumpable again
+// (keepcaps, in the credentials, is cleared by execCreds).
 func (t *Task) execAttrs() {
-	t.attrs.keepCaps.Store(false)
 	t.attrs.notDumpable.Store(false)
 }

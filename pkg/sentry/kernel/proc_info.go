@@ -134,7 +134,7 @@ func (t *Task) SignalInfo() SignalInfo {
 	defer tg.mu.Unlock()
 	si := SignalInfo{Blocked: t.mask, Pending: t.pending.set, SharedPending: tg.pending.set}
 	for sig := linux.Signal(1); sig < linux.NSIG; sig++ {
-		switch tg.handlers[sig].Handler {
+		switch tg.sh.action(sig).Handler {
 		case linux.SIG_DFL:
 		case linux.SIG_IGN:
 			si.Ignored |= linux.SignalSetOf(sig)

@@ -30,6 +30,8 @@ type Session struct {
 	id ThreadID
 	// groups counts the process groups in the session.
 	groups int
+	// ctty is the session's controlling terminal, or nil (tty.go).
+	ctty *TTY
 }
 
 // ID returns the session id.
@@ -181,10 +183,6 @@ func (t *Task) fork(o CloneOptions) (ThreadID, error) {
 	if o.ExitSignal < 0 || o.ExitSignal > linux.SIGRTMAX {
 		return 0, linux.EINVAL
 	}
-	if f&CLONE_SIGHAND != 0 {
-		// Handlers shared between processes: not supported.
-		return 0, linux.EINVAL
-	}
 	k := t.k
 	parentTG := t.tg
 
@@ -215,15 +213,15 @@ func (t *Task) fork(o CloneOptions) (ThreadID, error) {
 
 	tg := &ThreadGroup{k: k, mm: newMM, fds: fds, tasks: make(map[*Task]struct{}), done: make(chan struct{})}
 	parentTG.mu.Lock()
-	tg.handlers = parentTG.handlers
+	if f&CLONE_SIGHAND != 0 {
+		tg.sh = parentTG.sh
+	} else {
+		tg.sh = parentTG.sh.copy()
+	}
 	tg.limits = parentTG.limits
 	parentTG.mu.Unlock()
 	if f&CLONE_CLEAR_SIGHAND != 0 {
-		for i := range tg.handlers {
-			if tg.handlers[i].Handler != linux.SIG_IGN {
-				tg.handlers[i] = linux.SigAction{}
-			}
-		}
+		tg.sh.clear()
 	}
 	tg.proc.inherit(&parentTG.proc)
 
@@ -409,6 +407,7 @@ func (k *Kernel) taskGoneLocked(t *Task, last bool) bool {
 // Preconditions: k.mu is held.
 func (k *Kernel) groupGoneLocked(tg *ThreadGroup) bool {
 	tg.zombie = true
+	k.sessionLeaderGoneLocked(tg)
 	tg.releaseVforkLocked()
 	k.liveGroups--
 	reaper := k.reaperForLocked(tg)
@@ -496,7 +495,7 @@ func (k *Kernel) reaperForLocked(tg *ThreadGroup) *ThreadGroup {
 func (k *Kernel) tellParentLocked(tg *ThreadGroup) {
 	p := tg.parent
 	p.mu.Lock()
-	act := p.handlers[linux.SIGCHLD]
+	act := p.sh.action(linux.SIGCHLD)
 	p.mu.Unlock()
 	autoReap := tg.exitSignal == linux.SIGCHLD &&
 		(act.Handler == linux.SIG_IGN || act.Flags&linux.SA_NOCLDWAIT != 0)
@@ -580,6 +579,9 @@ type WaitResult struct {
 	Code       int32
 	Status     ExitStatus
 	StopSignal linux.Signal
+	// Usage is the child's CPU time and its reaped children's, for
+	// wait4's and waitid's rusage (rusage.go).
+	Usage Usage
 }
 
 // matches reports whether child c is one that o waits for.
@@ -811,7 +813,7 @@ func (tg *ThreadGroup) SendSignalFromApp(sender *ThreadGroup, info *linux.Signal
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
 	sig := linux.Signal(info.Signo)
-	if isInit && tg.handlers[sig].Handler == linux.SIG_DFL && !tg.blockedByAnyLocked(sig) {
+	if isInit && tg.sh.action(sig).Handler == linux.SIG_DFL && !tg.blockedByAnyLocked(sig) {
 		return
 	}
 	tg.sendSignalLocked(info)
@@ -847,7 +849,11 @@ func (k *Kernel) takeWaitEventLocked(c *ThreadGroup, options uint32) *WaitResult
 			res.Code = linux.CLD_KILLED
 		}
 		res.UID = c.realUID()
+		res.Usage = c.waitUsage()
 		if !keep {
+			// The waiter's process collects the child's time
+			// (Linux's wait_task_zombie), then the pid goes.
+			c.parent.accountReapLocked(res.Usage)
 			k.reapLocked(c)
 		}
 		return res
@@ -857,12 +863,12 @@ func (k *Kernel) takeWaitEventLocked(c *ThreadGroup, options uint32) *WaitResult
 		if !keep {
 			c.waitStopped = false
 		}
-		return &WaitResult{PID: c.tgid, UID: auth.UID(c.liveRealUID()), Code: linux.CLD_STOPPED, StopSignal: c.waitStopSig}
+		return &WaitResult{PID: c.tgid, UID: auth.UID(c.liveRealUID()), Code: linux.CLD_STOPPED, StopSignal: c.waitStopSig, Usage: c.waitUsage()}
 	case c.waitContinued && options&linux.WCONTINUED != 0:
 		if !keep {
 			c.waitContinued = false
 		}
-		return &WaitResult{PID: c.tgid, UID: auth.UID(c.liveRealUID()), Code: linux.CLD_CONTINUED}
+		return &WaitResult{PID: c.tgid, UID: auth.UID(c.liveRealUID()), Code: linux.CLD_CONTINUED, Usage: c.waitUsage()}
 	}
 	return nil
 }

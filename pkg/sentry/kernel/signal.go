@@ -136,7 +136,7 @@ func defaultActionOf(sig linux.Signal) defaultAction {
 //
 // Preconditions: tg.mu is held.
 func (tg *ThreadGroup) ignoredLocked(sig linux.Signal) bool {
-	h := tg.handlers[sig].Handler
+	h := tg.sh.action(sig).Handler
 	return h == linux.SIG_IGN || (h == linux.SIG_DFL && defaultActionOf(sig) == actIgnore)
 }
 
@@ -247,11 +247,8 @@ func (tg *ThreadGroup) sendPrecheckLocked(info *linux.SignalInfo) bool {
 func (t *Task) handleFault(info *linux.SignalInfo) {
 	sig := linux.Signal(info.Signo)
 	t.tg.mu.Lock()
-	act := &t.tg.handlers[sig]
-	if t.mask&linux.SignalSetOf(sig) != 0 || act.Handler == linux.SIG_IGN {
-		act.Handler = linux.SIG_DFL
-		t.mask &^= linux.SignalSetOf(sig)
-	}
+	t.tg.sh.forceDefaultIfIgnored(sig, t.mask&linux.SignalSetOf(sig) != 0)
+	t.mask &^= linux.SignalSetOf(sig)
 	// A fault signal is never dropped: replace a pending instance.
 	t.tg.timerSignalsDiscardedLocked(t.pending.discard(sig))
 	t.pending.enqueue(info)
@@ -290,7 +287,7 @@ func (t *Task) deliverSignals() bool {
 			return true
 		}
 		sig := linux.Signal(info.Signo)
-		act := tg.handlers[sig]
+		act := tg.sh.takeForDelivery(sig)
 		switch act.Handler {
 		case linux.SIG_IGN:
 			tg.mu.Unlock()
@@ -327,9 +324,6 @@ func (t *Task) deliverSignals() bool {
 		newMask := t.mask | act.Mask
 		if act.Flags&linux.SA_NODEFER == 0 {
 			newMask |= linux.SignalSetOf(sig)
-		}
-		if act.Flags&linux.SA_RESETHAND != 0 {
-			tg.handlers[sig].Handler = linux.SIG_DFL
 		}
 		tg.mu.Unlock()
 
@@ -470,19 +464,21 @@ func (t *Task) SigAction(sig linux.Signal, act *linux.SigAction) (linux.SigActio
 	tg := t.tg
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
-	old := tg.handlers[sig]
-	if act != nil {
-		if sig == linux.SIGKILL || sig == linux.SIGSTOP {
-			return linux.SigAction{}, linux.EINVAL
-		}
-		a := *act
-		a.Mask &^= linux.UnblockableSignals
-		tg.handlers[sig] = a
-		if tg.ignoredLocked(sig) {
-			tg.timerSignalsDiscardedLocked(tg.pending.discard(sig))
-			for other := range tg.tasks {
-				tg.timerSignalsDiscardedLocked(other.pending.discard(sig))
-			}
+	if act == nil {
+		return tg.sh.action(sig), nil
+	}
+	if sig == linux.SIGKILL || sig == linux.SIGSTOP {
+		return linux.SigAction{}, linux.EINVAL
+	}
+	a := *act
+	a.Mask &^= linux.UnblockableSignals
+	old := tg.sh.setAction(sig, a)
+	if tg.ignoredLocked(sig) {
+		// Only this process's pending instances go, even when the
+		// table is shared (as Linux's do_sigaction).
+		tg.timerSignalsDiscardedLocked(tg.pending.discard(sig))
+		for other := range tg.tasks {
+			tg.timerSignalsDiscardedLocked(other.pending.discard(sig))
 		}
 	}
 	return old, nil

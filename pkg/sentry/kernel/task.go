@@ -78,6 +78,8 @@ type Task struct {
 	hostWake atomic.Int32
 	// yields counts sched_yield calls, for tests and debugging.
 	yields atomic.Uint64
+	// usage is the task's CPU time (rusage.go).
+	usage taskUsage
 }
 
 // ID returns the task's thread id.
@@ -123,7 +125,7 @@ type ProcessArgs struct {
 
 // NewProcess creates the first thread group and its task, ready to Start.
 func (k *Kernel) NewProcess(a ProcessArgs) (*Task, error) {
-	tg := &ThreadGroup{k: k, mm: a.MM, fds: a.FDs, tasks: make(map[*Task]struct{}), limits: a.Limits, done: make(chan struct{})}
+	tg := &ThreadGroup{k: k, mm: a.MM, fds: a.FDs, tasks: make(map[*Task]struct{}), sh: &signalHandlers{}, limits: a.Limits, done: make(chan struct{})}
 	t := k.newTask(tg)
 	t.regs = a.Regs
 	t.fs = a.FS
@@ -164,6 +166,7 @@ func (t *Task) run() {
 	// whole life; the thread is never unlocked, so it ends with the
 	// task and takes its stub thread with it.
 	runtime.LockOSThread()
+	t.startUsage()
 	for t.deliverSignals() {
 		ev, info, err := t.ctx.Switch(t.tg.mm.AddressSpace(), &t.regs)
 		if err != nil {

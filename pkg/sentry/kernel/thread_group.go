@@ -24,11 +24,13 @@ type ThreadGroup struct {
 	proc tgProcInfo
 
 	// The following are protected by mu (the signal lock).
-	mu       sync.Mutex
-	tasks    map[*Task]struct{}
-	handlers [linux.NSIG]linux.SigAction
-	pending  pendingSignals
-	limits   Limits
+	mu    sync.Mutex
+	tasks map[*Task]struct{}
+	// sh is the signal action table, shared with the processes
+	// created with CLONE_SIGHAND (sighand.go).
+	sh      *signalHandlers
+	pending pendingSignals
+	limits  Limits
 	// exiting is set by exit_group or a fatal signal: every task of the
 	// group stops at its next chance and exits.
 	exiting bool
@@ -47,6 +49,11 @@ type ThreadGroup struct {
 
 	// timers are the group's interval and POSIX timers (timers.go).
 	timers tgTimers
+
+	// exitedUsage is the CPU time of the group's exited tasks and
+	// childrenUsage that of its reaped children (rusage.go); both are
+	// protected by mu.
+	exitedUsage, childrenUsage Usage
 
 	// done is closed when the last task has exited.
 	done chan struct{}

@@ -24,7 +24,7 @@ func (timerTestContext) Release()                    {}
 // newTimerTestGroup returns a thread group with one task (tid 7) that is
 // never started: enough for signals and timers.
 func newTimerTestGroup(t *testing.T) (*ThreadGroup, *Task) {
-	tg := &ThreadGroup{tgid: 7, tasks: make(map[*Task]struct{}), done: make(chan struct{})}
+	tg := &ThreadGroup{tgid: 7, tasks: make(map[*Task]struct{}), sh: &signalHandlers{}, done: make(chan struct{})}
 	task := &Task{tg: tg, tid: 7, ctx: timerTestContext{}, interruptC: make(chan struct{}, 1)}
 	tg.tasks[task] = struct{}{}
 	t.Cleanup(tg.releaseTimers)

@@ -22,7 +22,7 @@ func (mm *MM) withWord(addr uint64, write bool, f func(p *uint32)) error {
 	if v == nil || !v.backed || !v.prot.Read || (write && !v.prot.Write) {
 		return linux.EFAULT
 	}
-	b := mm.mf.Bytes(v.fileOffset(addr), 4)
+	b := mm.memOf(v).Bytes(v.fileOffset(addr), 4)
 	// Sound: b is 4 bytes of the sentry's mapping of the memory file,
 	// 4-aligned because addr and the vma's file offset are; the mapping
 	// lives as long as the memory file, and mm.mu keeps the range

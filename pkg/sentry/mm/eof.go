@@ -2,6 +2,7 @@ package mm
 
 import (
 	"bulwark.dev/bulwark/pkg/abi/linux"
+	"bulwark.dev/bulwark/pkg/sentry/pgalloc"
 	"bulwark.dev/bulwark/pkg/sentry/platform"
 	"bulwark.dev/bulwark/pkg/sentry/vfs"
 	"bulwark.dev/bulwark/pkg/usermem"
@@ -114,7 +115,7 @@ func (mm *MM) HandleFault(b vfs.Blocker, addr uint64, write, exec bool) FaultRes
 		// be, so that a platform that missed an update cannot fault
 		// forever, and run the access again.
 		page := usermem.PageRoundDown(addr)
-		if err := mm.as.MapFile(page, mm.mf.FD(), v.fileOffset(page), usermem.PageSize, v.platformProt()); err != nil {
+		if err := mm.as.MapFile(page, mm.memOf(v).FD(), v.fileOffset(page), usermem.PageSize, v.platformProt()); err != nil {
 			return FaultSegv
 		}
 		return FaultRetry
@@ -150,12 +151,13 @@ func (mm *MM) backBeyondEOF(b vfs.Blocker, v *vma, s, e uint64) error {
 	tmpl.beyondEOF = false
 	fileOff := v.fileOff + (s - v.start)
 	var ranges []vfs.MemoryRange
+	var mf *pgalloc.MemoryFile
 	if v.filePages {
-		rs, err := mm.sharedPages(v.file, fileOff, e-s)
+		rs, rmf, err := mm.sharedPages(v.file, fileOff, e-s)
 		if err != nil {
 			return err
 		}
-		ranges = rs
+		ranges, mf = rs, rmf
 	} else {
 		off, err := mm.mf.Allocate(e - s)
 		if err != nil {
@@ -171,11 +173,11 @@ func (mm *MM) backBeyondEOF(b vfs.Blocker, v *vma, s, e uint64) error {
 	// removing it only drops its file reference (after mm.mu is
 	// released), and the new vmas take their own.
 	if err := mm.removeRange(s, e); err != nil {
-		fb := fileBacking{ranges: ranges}
-		fb.free(mm.mf)
+		fb := fileBacking{ranges: ranges, mf: mf}
+		fb.free(mm)
 		return err
 	}
-	return mm.insertRanges(&tmpl, s, fileOff, ranges)
+	return mm.insertRanges(&tmpl, s, fileOff, ranges, mf)
 }
 
 // insertBeyondEOF adds a beyondEOF vma like tmpl for [start, end), mapping
@@ -186,7 +188,7 @@ func (mm *MM) backBeyondEOF(b vfs.Blocker, v *vma, s, e uint64) error {
 func (mm *MM) insertBeyondEOF(tmpl *vma, start, end, fileOff uint64) {
 	v := *tmpl
 	v.start, v.end, v.fileOff = start, end, fileOff
-	v.off, v.backed, v.beyondEOF = 0, false, true
+	v.off, v.backed, v.beyondEOF, v.mf = 0, false, true, nil
 	v.file.IncRef()
 	mm.insert(&v)
 }
@@ -275,7 +277,7 @@ func (mm *MM) dropMemory(s, e uint64) {
 	if err := mm.as.Unmap(s, e-s); err != nil {
 		return
 	}
-	mm.mf.Free(v.off, v.length())
-	v.off, v.backed, v.beyondEOF = 0, false, true
+	mm.memOf(v).Free(v.off, v.length())
+	v.off, v.backed, v.beyondEOF, v.mf = 0, false, true, nil
 	mm.mergeRange(s, e)
 }

@@ -15,7 +15,9 @@ import (
 //     memory file. The vma owns one reference on each page, which
 //     removeRange and Release drop with MemoryFile.Free like any other
 //     backed vma; the file keeps its own. Writes through the mapping and
-//     write(2) therefore see each other.
+//     write(2) therefore see each other. The pages may be in a memory
+//     file other than the address space's (MemoryFileMappable); the vmas
+//     then name it.
 //   - MMapPages private, and MMapCopy: the vma gets fresh pages filled
 //     with the file's contents (PRead) when it is made; bytes past the end
 //     of file read as zero. Later changes of the file are not seen through
@@ -35,7 +37,9 @@ const fileReadChunk = 4 << 20
 // ranges cover its first backed bytes (the part below the end of the
 // file); the rest, up to length, is beyond the end of the file.
 type fileBacking struct {
-	ranges         []vfs.MemoryRange
+	ranges []vfs.MemoryRange
+	// mf is the memory file ranges are in, when not the MM's own.
+	mf             *pgalloc.MemoryFile
 	backed, length uint64
 	filePages      bool
 	// cow says ranges are a file cache's pages, mapped copy-on-write
@@ -54,7 +58,11 @@ func (fb *fileBacking) vmaCount() int {
 }
 
 // free drops the references the backing holds.
-func (fb *fileBacking) free(mf *pgalloc.MemoryFile) {
+func (fb *fileBacking) free(mm *MM) {
+	mf := fb.mf
+	if mf == nil {
+		mf = mm.mf
+	}
 	for _, r := range fb.ranges {
 		mf.Free(r.Offset, r.Length)
 	}
@@ -87,11 +95,11 @@ func (mm *MM) prepareFile(o *MMapOpts, length uint64) (fileBacking, error) {
 		return fb, nil
 	}
 	if fb.filePages {
-		rs, err := mm.sharedPages(o.File, o.Offset, fb.backed)
+		rs, mf, err := mm.sharedPages(o.File, o.Offset, fb.backed)
 		if err != nil {
 			return fb, err
 		}
-		fb.ranges = rs
+		fb.ranges, fb.mf = rs, mf
 		return fb, nil
 	}
 	if cm, ok := o.File.(vfs.CachedMappable); ok && !o.Shared {
@@ -115,22 +123,31 @@ func (mm *MM) prepareFile(o *MMapOpts, length uint64) (fileBacking, error) {
 	}
 	fb.ranges = []vfs.MemoryRange{{Offset: off, Length: fb.backed}}
 	if err := mm.fillFromFile(o.Blocker, o.File, off, o.Offset, fb.backed); err != nil {
-		fb.free(mm.mf)
+		fb.free(mm)
 		return fb, err
 	}
 	return fb, nil
 }
 
-// sharedPages returns f's pages for [off, off+length), checking that the
-// file system gave page-aligned ranges covering exactly that much.
-func (mm *MM) sharedPages(f vfs.Mappable, off, length uint64) ([]vfs.MemoryRange, error) {
-	pm, ok := f.(vfs.PageMappable)
-	if !ok {
-		return nil, linux.ENODEV
+// sharedPages returns f's pages for [off, off+length), and the memory file
+// they are in if it is not mm's own, checking that the file system gave
+// page-aligned ranges covering exactly that much.
+func (mm *MM) sharedPages(f vfs.Mappable, off, length uint64) ([]vfs.MemoryRange, *pgalloc.MemoryFile, error) {
+	var rs []vfs.MemoryRange
+	var mf *pgalloc.MemoryFile
+	var err error
+	if fm, ok := f.(MemoryFileMappable); ok {
+		rs, mf, err = fm.SharedPagesWithFile(off, length)
+		if mf == mm.mf {
+			mf = nil
+		}
+	} else if pm, ok := f.(vfs.PageMappable); ok {
+		rs, err = pm.SharedPages(off, length)
+	} else {
+		return nil, nil, linux.ENODEV
 	}
-	rs, err := pm.SharedPages(off, length)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var total uint64
 	valid := true
@@ -143,11 +160,11 @@ func (mm *MM) sharedPages(f vfs.Mappable, off, length uint64) ([]vfs.MemoryRange
 	if !valid || total != length {
 		// A file system bug: give the pages back rather than map
 		// something else.
-		fb := fileBacking{ranges: rs}
-		fb.free(mm.mf)
-		return nil, linux.EIO
+		fb := fileBacking{ranges: rs, mf: mf}
+		fb.free(mm)
+		return nil, nil, linux.EIO
 	}
-	return rs, nil
+	return rs, mf, nil
 }
 
 // fillFromFile copies length bytes of f from fileOff into the memory file
@@ -199,7 +216,7 @@ func (mm *MM) insertFile(addr uint64, o *MMapOpts, fb fileBacking) error {
 		filePages:  fb.filePages,
 		cow:        fb.cow,
 	}
-	if err := mm.insertRanges(&tmpl, addr, o.Offset, fb.ranges); err != nil {
+	if err := mm.insertRanges(&tmpl, addr, o.Offset, fb.ranges, fb.mf); err != nil {
 		return err
 	}
 	tmpl.cow = false
@@ -220,37 +237,41 @@ func (mm *MM) mapFilePages(tmpl *vma, start, end, fileOff uint64) error {
 	if tmpl.file == nil {
 		return linux.EFAULT
 	}
-	rs, err := mm.sharedPages(tmpl.file, fileOff, end-start)
+	rs, mf, err := mm.sharedPages(tmpl.file, fileOff, end-start)
 	if err != nil {
 		return err
 	}
 	if len(mm.vmas)+len(rs) > MaxMapCount {
-		fb := fileBacking{ranges: rs}
-		fb.free(mm.mf)
+		fb := fileBacking{ranges: rs, mf: mf}
+		fb.free(mm)
 		return linux.ENOMEM
 	}
-	return mm.insertRanges(tmpl, start, fileOff, rs)
+	return mm.insertRanges(tmpl, start, fileOff, rs, mf)
 }
 
-// insertRanges makes one vma like tmpl for each memory range, from start
-// on, with file offsets from fileOff, and maps them. Each takes a
-// reference on the file and owns its range's page references. If the
-// platform fails to map them, they are removed again.
+// insertRanges makes one vma like tmpl for each memory range (of mf, or
+// of mm.mf if nil), from start on, with file offsets from fileOff, and
+// maps them. Each takes a reference on the file and owns its range's page
+// references. If the platform fails to map them, they are removed again.
 //
 // Preconditions: mm.mu is held for writing; the range is free.
-func (mm *MM) insertRanges(tmpl *vma, start, fileOff uint64, ranges []vfs.MemoryRange) error {
+func (mm *MM) insertRanges(tmpl *vma, start, fileOff uint64, ranges []vfs.MemoryRange, mf *pgalloc.MemoryFile) error {
 	cur := start
 	for _, r := range ranges {
 		v := *tmpl
 		v.start, v.end = cur, cur+r.Length
-		v.off, v.backed = r.Offset, true
+		v.off, v.backed, v.mf = r.Offset, true, mf
 		v.fileOff = fileOff + (cur - start)
 		v.file.IncRef()
 		mm.insert(&v)
 		cur = v.end
 	}
+	fd := mm.mf.FD()
+	if mf != nil {
+		fd = mf.FD()
+	}
 	for a, i := start, 0; i < len(ranges); i++ {
-		if err := mm.as.MapFile(a, mm.mf.FD(), ranges[i].Offset, ranges[i].Length, tmpl.platformProt()); err != nil {
+		if err := mm.as.MapFile(a, fd, ranges[i].Offset, ranges[i].Length, tmpl.platformProt()); err != nil {
 			mm.removeRange(start, cur)
 			return err
 		}

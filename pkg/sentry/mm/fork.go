@@ -35,6 +35,8 @@ func (mm *MM) Fork(as platform.AddressSpace) (*MM, error) {
 	child := New(mm.mf, as, mm.layout)
 	child.brkBase, child.brk, child.brkLimit, child.asLimit = mm.brkBase, mm.brk, mm.brkLimit, mm.asLimit
 	child.vmas = make([]*vma, 0, len(mm.vmas))
+	// System V shared memory attachments the child gets (shm.go).
+	forked := make(map[ShmAttachment]ShmAttachment)
 	for _, v := range mm.vmas {
 		if v.dontFork {
 			continue
@@ -62,15 +64,16 @@ func (mm *MM) Fork(as platform.AddressSpace) (*MM, error) {
 		}
 		nv := *v
 		if nv.file != nil {
-			nv.file.IncRef()
+			nv.file = forkFile(nv.file, forked)
 			child.watchFile(nv.file)
 		}
 		child.vmas = append(child.vmas, &nv)
 		if !nv.backed {
 			continue
 		}
-		mm.mf.IncRef(nv.off, nv.length())
-		if err := as.MapFile(nv.start, mm.mf.FD(), nv.off, nv.length(), nv.platformProt()); err != nil {
+		mf := mm.memOf(&nv)
+		mf.IncRef(nv.off, nv.length())
+		if err := as.MapFile(nv.start, mf.FD(), nv.off, nv.length(), nv.platformProt()); err != nil {
 			child.Release()
 			return nil, err
 		}
@@ -82,7 +85,8 @@ func (mm *MM) Fork(as platform.AddressSpace) (*MM, error) {
 // it already has it) and makes it writable in the platform as its
 // protection says.
 //
-// Preconditions: mm.mu is held for writing; v is in mm.vmas; v.cow.
+// Preconditions: mm.mu is held for writing; v is in mm.vmas; v.cow (so
+// its memory is in mm.mf: only shared vmas have memory elsewhere).
 func (mm *MM) breakCOW(v *vma) error {
 	if !mm.mf.Exclusive(v.off, v.length()) {
 		off, err := mm.mf.Allocate(v.length())

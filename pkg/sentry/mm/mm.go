@@ -16,6 +16,14 @@
 // Copy-in and copy-out go through the sentry's own mapping of the memory
 // file and honour the VMA's protections, as copy_from_user does.
 //
+// An address space's memory is in its memory file (MM.mf), with one
+// exception: a shared mapping of a file whose pages live in a memory file
+// of its own (MemoryFileMappable: the upper tmpfs of an overlay over a
+// filestore) maps those pages where they are; such a vma names its memory
+// file (vma.mf) and is never copy-on-write. The platform must have been
+// told about that file before the address space was created
+// (platform.MemoryFileAdder).
+//
 // File mappings (file.go) are backed the same way: a shared mapping of a
 // file whose data lives in the memory file (tmpfs) maps the file's own
 // pages, so writes through it and write(2) see each other; every other
@@ -70,7 +78,11 @@ type vma struct {
 	// off is the memory-file offset of start, when backed.
 	off    uint64
 	backed bool
-	name   string
+	// mf is the memory file off is in when it is not the MM's own
+	// (nil): only for the file pages (filePages) of a file that
+	// implements MemoryFileMappable. Always nil when not backed.
+	mf   *pgalloc.MemoryFile
+	name string
 	// noMayWrite and noMayExec clear VM_MAYWRITE and VM_MAYEXEC:
 	// mprotect may not make the mapping writable (a shared mapping of a
 	// file not open for writing) or executable (a file on a noexec
@@ -108,6 +120,28 @@ func (v *vma) hasFileOffset() bool { return v.file != nil || v.ino != 0 }
 
 // fileOffset returns the memory file offset of addr in v.
 func (v *vma) fileOffset(addr uint64) uint64 { return v.off + addr - v.start }
+
+// memOf returns the memory file that holds v's memory.
+func (mm *MM) memOf(v *vma) *pgalloc.MemoryFile {
+	if v.mf != nil {
+		return v.mf
+	}
+	return mm.mf
+}
+
+// MemoryFileMappable is implemented by vfs.PageMappable files whose pages
+// may live in a memory file other than the sentry's main one (tmpfs over a
+// filestore). A file that passes mmap on to another file (overlay) passes
+// this method on too, asking the other file once, so that the ranges and
+// the memory file always agree. Files that do not implement it have their
+// pages in the address space's memory file. vfs.CachedMappable pages are
+// always in the address space's memory file.
+type MemoryFileMappable interface {
+	vfs.PageMappable
+	// SharedPagesWithFile is SharedPages that also returns the memory
+	// file the ranges are in (nil: the address space's own).
+	SharedPagesWithFile(off, length uint64) ([]vfs.MemoryRange, *pgalloc.MemoryFile, error)
+}
 
 // MM is an address space.
 type MM struct {
@@ -173,7 +207,7 @@ func (mm *MM) Release() {
 	defer mm.unlock()
 	for _, v := range mm.vmas {
 		if v.backed {
-			mm.mf.Free(v.off, v.length())
+			mm.memOf(v).Free(v.off, v.length())
 		}
 		mm.dropFile(v)
 	}
@@ -263,7 +297,7 @@ func (mm *MM) split(addr uint64) {
 func mergeable(a, b *vma) bool {
 	return a.end == b.start && a.prot == b.prot && a.shared == b.shared &&
 		a.growsDown == b.growsDown && a.name == b.name && a.backed == b.backed &&
-		(!a.backed || a.off+a.length() == b.off) &&
+		(!a.backed || a.off+a.length() == b.off) && a.mf == b.mf &&
 		a.noMayWrite == b.noMayWrite && a.noMayExec == b.noMayExec &&
 		a.file == b.file && a.filePages == b.filePages && a.dev == b.dev && a.ino == b.ino &&
 		a.beyondEOF == b.beyondEOF && a.cow == b.cow &&
@@ -310,7 +344,7 @@ func (mm *MM) removeRange(start, end uint64) error {
 	for j < len(mm.vmas) && mm.vmas[j].start < end {
 		v := mm.vmas[j]
 		if v.backed {
-			mm.mf.Free(v.off, v.length())
+			mm.memOf(v).Free(v.off, v.length())
 		}
 		mm.dropFile(v)
 		j++
@@ -396,7 +430,7 @@ func (mm *MM) copy(addr uint64, buf []byte, write, force bool) (int, error) {
 			return done, linux.EFAULT
 		}
 		n := min(uint64(len(buf)-done), v.end-a)
-		mem := mm.mf.Bytes(v.fileOffset(a), n)
+		mem := mm.memOf(v).Bytes(v.fileOffset(a), n)
 		if write {
 			copy(mem, buf[done:])
 		} else {
@@ -425,8 +459,9 @@ func (mm *MM) Peek(addr uint64, data []byte) error {
 	return err
 }
 
-// FileOffset returns the memory-file offset that backs addr: the identity
-// of the page for futexes.
+// FileOffset returns the identity of the memory that backs addr, for
+// shared futexes: the offset in its memory file, told apart from the
+// same offset of another memory file (pgalloc.MemoryFile.Key).
 func (mm *MM) FileOffset(addr uint64) (uint64, error) {
 	mm.mu.RLock()
 	defer mm.mu.RUnlock()
@@ -434,5 +469,5 @@ func (mm *MM) FileOffset(addr uint64) (uint64, error) {
 	if v == nil || !v.backed {
 		return 0, linux.EFAULT
 	}
-	return v.fileOffset(addr), nil
+	return mm.memOf(v).Key(v.fileOffset(addr)), nil
 }

@@ -18,8 +18,8 @@ const (
 	testMmapBase = 0x7f00_0000_0000
 )
 
-// fakeAS records, per page, the memory-file offset and protection the
-// platform was told to map there.
+// fakeAS records, per page, the file, offset and protection the platform
+// was told to map there.
 type fakeAS struct {
 	mu    sync.Mutex
 	pages map[uint64]fakePTE
@@ -28,13 +28,14 @@ type fakeAS struct {
 type fakePTE struct {
 	off  uint64
 	prot platform.Prot
+	fd   int
 }
 
 func (as *fakeAS) MapFile(addr uint64, fd int, off, length uint64, prot platform.Prot) error {
 	as.mu.Lock()
 	defer as.mu.Unlock()
 	for p := uint64(0); p < length; p += usermem.PageSize {
-		as.pages[addr+p] = fakePTE{off + p, prot}
+		as.pages[addr+p] = fakePTE{off + p, prot, fd}
 	}
 	return nil
 }

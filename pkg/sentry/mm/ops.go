@@ -71,7 +71,7 @@ func (mm *MM) MMap(o MMapOpts) (uint64, error) {
 		err = mm.removeRange(addr, addr+length)
 	}
 	if err != nil {
-		fb.free(mm.mf)
+		fb.free(mm)
 		return 0, err
 	}
 	if o.File != nil {
@@ -325,8 +325,9 @@ func (mm *MM) duplicate(v *vma, oldAddr, newLen, flags, newAddr uint64) (uint64,
 		nv.file.IncRef()
 	}
 	if nv.backed {
-		mm.mf.IncRef(nv.off, newLen)
-		if err := mm.as.MapFile(nv.start, mm.mf.FD(), nv.off, newLen, nv.platformProt()); err != nil {
+		mf := mm.memOf(&nv)
+		mf.IncRef(nv.off, newLen)
+		if err := mm.as.MapFile(nv.start, mf.FD(), nv.off, newLen, nv.platformProt()); err != nil {
 			return 0, err
 		}
 	}
@@ -388,7 +389,7 @@ func (mm *MM) extendCopy(ctx vfs.Blocker, v *vma, end uint64) error {
 // extend grows v to end, keeping its memory contiguous in the file.
 //
 // Preconditions: mm.mu is held for writing; [v.end, end) is free; v is
-// not filePages.
+// not filePages (so its memory is in mm.mf).
 func (mm *MM) extend(v *vma, end uint64) error {
 	if v.cow {
 		// The new part would be this address space's alone.
@@ -437,12 +438,12 @@ func (mm *MM) move(ctx vfs.Blocker, oldAddr, oldLen, newAddr, newLen uint64) (ui
 	}
 	keep := min(oldLen, newLen)
 	if newLen < oldLen && v.backed {
-		mm.mf.Free(v.off+newLen, oldLen-newLen)
+		mm.memOf(v).Free(v.off+newLen, oldLen-newLen)
 	}
 	nv := *v
 	nv.start, nv.end = newAddr, newAddr+keep
 	if nv.backed {
-		if err := mm.as.MapFile(nv.start, mm.mf.FD(), nv.off, keep, nv.platformProt()); err != nil {
+		if err := mm.as.MapFile(nv.start, mm.memOf(&nv).FD(), nv.off, keep, nv.platformProt()); err != nil {
 			return 0, err
 		}
 	}
@@ -555,7 +556,7 @@ func (mm *MM) MAdvise(ctx vfs.Blocker, addr, length uint64, advice int32) error 
 				return linux.EOPNOTSUPP
 			}
 			if v.backed {
-				mm.mf.Decommit(v.fileOffset(s), e-s)
+				mm.memOf(v).Decommit(v.fileOffset(s), e-s)
 			}
 		}
 		cur = e

@@ -1,17 +1,21 @@
-// Package pgalloc owns the memory file: the one host file (a memfd) that
-// backs all application memory. The sentry maps the whole file once, so
-// copying to or from application memory is a plain memory copy; stubs map
-// ranges of the same file where the application sees them.
+// Package pgalloc owns memory files: host files that back application and
+// tmpfs memory. The main one (New) is a memfd that backs all application
+// memory; others (NewFromFD) are host files on disk, donated by runsc, that
+// back an overlay's upper tmpfs (the filestore). The sentry maps each file
+// whole once, so copying to or from it is a plain memory copy; stubs map
+// ranges of the same files where the application sees them.
 //
-// It hands out page-aligned ranges of the file and returns freed ranges to
-// the host (hole punching). It must not know about addresses or VMAs: that
-// is pkg/sentry/mm.
+// It hands out page-aligned ranges of a file and returns freed ranges to
+// the host (hole punching, on a memfd or a regular file alike). It must not
+// know about addresses or VMAs: that is pkg/sentry/mm.
 package pgalloc
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -28,6 +32,16 @@ const DefaultCapacity = 256 << 30
 type MemoryFile struct {
 	fd      int
 	mapping []byte
+	// id tells memory files apart in Key.
+	id uint64
+	// commit is set for a file on disk (NewFromFD): every allocated
+	// range gets its disk blocks at once (fallocate), so that the
+	// sentry's writes through its mapping can never fault for want of
+	// space (SIGBUS); a full disk is ENOSPC from Allocate instead.
+	commit bool
+	// noPunch is set once the host file system refused to punch a hole
+	// (EOPNOTSUPP): freed ranges are then zeroed by writing.
+	noPunch atomic.Bool
 
 	mu sync.Mutex
 	// free holds the free ranges, sorted by offset, never adjacent.
@@ -41,31 +55,90 @@ type MemoryFile struct {
 
 type frange struct{ off, end uint64 }
 
-// New creates a memory file of the given capacity.
+// nextID numbers memory files (Key).
+var nextID atomic.Uint64
+
+// New creates a memory file of the given capacity (a memfd).
 func New(name string, capacity uint64) (*MemoryFile, error) {
 	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("pgalloc: memfd_create: %w", err)
 	}
-	if err := unix.Ftruncate(fd, int64(capacity)); err != nil {
+	f, err := newFile(fd, name, capacity, false)
+	if err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("pgalloc: size memory file: %w", err)
+		return nil, err
+	}
+	return f, nil
+}
+
+// NewFromFD makes a memory file of the given capacity (page-aligned) over
+// fd, a regular host file open for reading and writing, such as a filestore
+// that runsc created and donated. Whatever the file held is discarded: it is
+// truncated, then extended (sparsely) to capacity. The file system under it
+// must hold a sparse file of that size.
+//
+// On success the MemoryFile owns fd (Close closes it) and keeps it at the
+// same number, so that FD returns fd; on failure the caller still owns it.
+// name is used in error messages.
+func NewFromFD(fd int, name string, capacity uint64) (*MemoryFile, error) {
+	if capacity == 0 || capacity%pageSize != 0 || capacity > 1<<62 {
+		return nil, fmt.Errorf("pgalloc: %s: capacity %#x: %w", name, capacity, linux.EINVAL)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, fmt.Errorf("pgalloc: %s: stat: %w", name, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, fmt.Errorf("pgalloc: %s: not a regular file (mode %#o): %w", name, st.Mode, linux.EINVAL)
+	}
+	if err := unix.Ftruncate(fd, 0); err != nil {
+		return nil, fmt.Errorf("pgalloc: %s: truncate: %w", name, err)
+	}
+	return newFile(fd, name, capacity, true)
+}
+
+// newFile sizes and maps fd. It does not close fd on failure.
+func newFile(fd int, name string, capacity uint64, commit bool) (*MemoryFile, error) {
+	if err := unix.Ftruncate(fd, int64(capacity)); err != nil {
+		return nil, fmt.Errorf("pgalloc: %s: size memory file: %w", name, err)
 	}
 	m, err := unix.Mmap(fd, 0, int(capacity), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_NORESERVE)
 	if err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("pgalloc: map memory file: %w", err)
+		return nil, fmt.Errorf("pgalloc: %s: map memory file: %w", name, err)
 	}
 	// Offset 0 is never handed out, so that a zero offset can mean "none"
 	// in debugging output.
-	return &MemoryFile{fd: fd, mapping: m, free: []frange{{pageSize, capacity}}}, nil
+	return &MemoryFile{
+		fd:      fd,
+		mapping: m,
+		id:      nextID.Add(1) - 1,
+		commit:  commit,
+		free:    []frange{{pageSize, capacity}},
+	}, nil
 }
 
 // FD returns the host FD of the memory file.
 func (f *MemoryFile) FD() int { return f.fd }
 
+// keyShift places a memory file's id above any offset in Key.
+const keyShift = 48
+
+// Key returns a value that names the page at offset off of f among the
+// pages of every memory file of the sentry (a shared futex's key): the
+// offset, with f's number above it. Offsets stay below 2^48 (256 TiB);
+// numbers wrap after 2^16 memory files have been created, which only
+// tests come near.
+func (f *MemoryFile) Key(off uint64) uint64 {
+	return f.id<<keyShift | off&(1<<keyShift-1)
+}
+
+// OnDisk reports whether f is a host file on disk (NewFromFD), not a memfd.
+func (f *MemoryFile) OnDisk() bool { return f.commit }
+
 // Allocate reserves length bytes (page-aligned) of the file. The range
-// reads as zeros. It returns ENOMEM when the file is full.
+// reads as zeros. It returns ENOMEM when the file is full, and ENOSPC or
+// EDQUOT when a file on disk cannot get the disk blocks.
 func (f *MemoryFile) Allocate(length uint64) (uint64, error) {
 	if length == 0 || length%pageSize != 0 {
 		return 0, linux.EINVAL
@@ -76,6 +149,9 @@ func (f *MemoryFile) Allocate(length uint64) (uint64, error) {
 		r := &f.free[i]
 		if r.end-r.off >= length {
 			off := r.off
+			if err := f.commitRange(off, length); err != nil {
+				return 0, err
+			}
 			r.off += length
 			if r.off == r.end {
 				f.free = append(f.free[:i], f.free[i+1:]...)
@@ -87,14 +163,43 @@ func (f *MemoryFile) Allocate(length uint64) (uint64, error) {
 	return 0, linux.ENOMEM
 }
 
-// AllocateAt reserves exactly [off, off+length) if it is free, and reports
-// whether it did.
+// commitRange gives [off, off+length) of a file on disk its disk blocks.
+// It fails with ENOSPC (or EDQUOT) when the disk is full, having given
+// back whatever part it got. A memfd needs nothing.
+func (f *MemoryFile) commitRange(off, length uint64) error {
+	if !f.commit {
+		return nil
+	}
+	switch err := fallocateRetry(f.fd, unix.FALLOC_FL_KEEP_SIZE, off, length); err {
+	case nil:
+		return nil
+	case unix.EOPNOTSUPP:
+		// The file system cannot reserve space: writes then allocate
+		// as they go, as they would on a memfd.
+		return nil
+	case unix.ENOSPC:
+		f.punch(off, length)
+		return linux.ENOSPC
+	case unix.EDQUOT:
+		f.punch(off, length)
+		return linux.EDQUOT
+	default:
+		f.punch(off, length)
+		return linux.ENOMEM
+	}
+}
+
+// AllocateAt reserves exactly [off, off+length) if it is free (and, on
+// disk, its blocks can be had), and reports whether it did.
 func (f *MemoryFile) AllocateAt(off, length uint64) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	end := off + length
 	i := sort.Search(len(f.free), func(i int) bool { return f.free[i].end > off })
 	if i == len(f.free) || f.free[i].off > off || f.free[i].end < end {
+		return false
+	}
+	if f.commitRange(off, length) != nil {
 		return false
 	}
 	r := f.free[i]
@@ -170,7 +275,7 @@ func (f *MemoryFile) CopyData(dst, src, length uint64) {
 //
 // Preconditions: f.mu is held.
 func (f *MemoryFile) freeLocked(off, length uint64) {
-	f.Decommit(off, length)
+	f.punch(off, length)
 	end := off + length
 	i := sort.Search(len(f.free), func(i int) bool { return f.free[i].off >= off })
 	f.free = append(f.free, frange{})
@@ -189,11 +294,51 @@ func (f *MemoryFile) freeLocked(off, length uint64) {
 }
 
 // Decommit zeroes [off, off+length) and returns its memory to the host,
-// keeping the range allocated.
+// keeping the range allocated. On a file on disk the range keeps its disk
+// blocks (it is still allocated, and writes to it must not fault for want
+// of space): only Free gives them back.
 func (f *MemoryFile) Decommit(off, length uint64) {
-	// Punching a hole cannot fail on a memfd for an in-range request; if
-	// it ever did, the range would keep its memory, not lose data.
-	unix.Fallocate(f.fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, int64(off), int64(length))
+	if length == 0 {
+		return
+	}
+	if f.commit {
+		if fallocateRetry(f.fd, unix.FALLOC_FL_ZERO_RANGE|unix.FALLOC_FL_KEEP_SIZE, off, length) == nil {
+			return
+		}
+		// Without ZERO_RANGE: a hole, then the blocks again.
+		f.punch(off, length)
+		f.commitRange(off, length)
+		return
+	}
+	f.punch(off, length)
+}
+
+// punch zeroes [off, off+length) and gives its memory or disk blocks back
+// to the host (a hole). Where the file system cannot punch holes, the range
+// is zeroed by writing, which keeps its blocks: freed pages must read as
+// zeros when they are handed out again.
+func (f *MemoryFile) punch(off, length uint64) {
+	if !f.noPunch.Load() {
+		err := fallocateRetry(f.fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, off, length)
+		if err == nil {
+			return
+		}
+		if errors.Is(err, unix.EOPNOTSUPP) {
+			f.noPunch.Store(true)
+		}
+	}
+	clear(f.mapping[off : off+length])
+}
+
+// fallocateRetry is fallocate(2), retried on EINTR (a file on disk can be
+// interrupted).
+func fallocateRetry(fd int, mode uint32, off, length uint64) error {
+	for {
+		err := unix.Fallocate(fd, mode, int64(off), int64(length))
+		if err != unix.EINTR {
+			return err
+		}
+	}
 }
 
 // Bytes returns the sentry's view of [off, off+length).

@@ -36,11 +36,24 @@ type Platform interface {
 	MaxUserAddress() uint64
 }
 
+// MemoryFileAdder is implemented by platforms whose address spaces can map
+// host files besides the memory file the platform was created with (an
+// overlay's filestore, see pgalloc.NewFromFD).
+type MemoryFileAdder interface {
+	// AddMemoryFile makes the host file fd mappable by MapFile in every
+	// address space created from now on; address spaces that exist
+	// already cannot map it. fd must stay open, at the same number, for
+	// as long as the platform exists.
+	AddMemoryFile(fd int) error
+}
+
 // AddressSpace is the set of mappings that application code sees.
 type AddressSpace interface {
 	// MapFile maps [offset, offset+length) of the host file fd at addr
 	// with the given protection, replacing whatever was mapped there.
-	// addr, offset and length are page-aligned.
+	// addr, offset and length are page-aligned. fd is the platform's
+	// memory file or one added (MemoryFileAdder) before the address
+	// space was created; any other fd is an error.
 	MapFile(addr uint64, fd int, offset, length uint64, prot Prot) error
 	// Unmap removes any mapping in [addr, addr+length).
 	Unmap(addr, length uint64) error

@@ -628,6 +628,12 @@ func (v *VirtualFilesystem) SetStat(ctx Context, vd VirtualDentry, opts SetStatO
 	if err := checkSetStat(ctx.Credentials(), &st, &opts); err != nil {
 		return err
 	}
+	if l, ok := ctx.(FileSizeLimiter); ok && opts.Mask&linux.STATX_SIZE != 0 && opts.Size > uint64(st.Size) {
+		// inode_newsize_ok: only growth is limited.
+		if err := l.CheckFileSize(opts.Size); err != nil {
+			return err
+		}
+	}
 	now := time.Now()
 	for _, ts := range []*linux.Timespec{&opts.Atime, &opts.Mtime} {
 		if ts.Nsec == linux.UTIME_NOW {

@@ -10,7 +10,9 @@
 // names that exist before asking the file system, as Linux does). Modes,
 // owners and times may be changed (chmod, chown, utimensat), as on
 // devtmpfs. The package never touches the host: random bytes come from Go's
-// crypto/rand, which the sentry's seccomp filter must allow (getrandom).
+// crypto/rand, which the sentry's seccomp filter must allow (getrandom), and
+// /dev/tty is opened by the caller's controlling terminal (the kernel's
+// record of it, whose device may be a host terminal).
 //
 // Lock order: attr.mu is a leaf.
 package dev

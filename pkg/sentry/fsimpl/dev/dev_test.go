@@ -223,6 +223,51 @@ func TestTTYHasNoControllingTerminal(t *testing.T) {
 	}
 }
 
+// cttyCtx is a caller whose controlling terminal opens as file (nil: it
+// has none); it records the flags it was opened with.
+type cttyCtx struct {
+	testCtx
+	file  vfs.FileDescription
+	flags *uint32
+}
+
+func (c cttyCtx) OpenControllingTTY(flags uint32) (vfs.FileDescription, error) {
+	*c.flags = flags
+	if c.file == nil {
+		return nil, linux.ENXIO
+	}
+	c.file.IncRef()
+	return c.file, nil
+}
+
+func TestTTYOpensControllingTerminal(t *testing.T) {
+	f := newTestFS(t)
+	term := f.open(t, root, "/null", linux.O_RDWR)
+	for _, tc := range []struct {
+		name string
+		file vfs.FileDescription
+		want error
+	}{
+		{"with a controlling terminal", term, nil},
+		{"without", nil, linux.ENXIO},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var flags uint32
+			ctx := cttyCtx{testCtx: root, file: tc.file, flags: &flags}
+			fd, err := f.v.OpenAt(ctx, f.pop("/tty", true), vfs.OpenOptions{Flags: linux.O_WRONLY | linux.O_NONBLOCK})
+			if err != tc.want || fd != tc.file {
+				t.Fatalf("open /dev/tty = %v, %v; want %v, %v", fd, err, tc.file, tc.want)
+			}
+			if flags&(linux.O_ACCMODE|linux.O_NONBLOCK) != linux.O_WRONLY|linux.O_NONBLOCK {
+				t.Errorf("terminal opened with flags %#o", flags)
+			}
+			if fd != nil {
+				fd.DecRef()
+			}
+		})
+	}
+}
+
 func TestMutations(t *testing.T) {
 	f := newTestFS(t)
 	for _, tc := range []struct {

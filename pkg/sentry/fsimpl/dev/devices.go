@@ -31,15 +31,23 @@ func OpenDevice(ctx vfs.Context, vd vfs.VirtualDentry, rdev uint64, flags uint32
 		// is always initialised.
 		f = &randomFile{}
 	case major == ttyAuxMajor && minor == ttyMinor:
-		// /dev/tty is the caller's controlling terminal. The sandbox
-		// has no sessions or controlling terminals yet, so this is
-		// what Linux answers a process without one.
+		// /dev/tty is a new file of the caller's controlling
+		// terminal; ENXIO without one, as Linux.
+		if o, ok := ctx.(cttyOpener); ok {
+			return o.OpenControllingTTY(flags)
+		}
 		return nil, linux.ENXIO
 	default:
 		return nil, linux.ENXIO
 	}
 	f.init(vd, flags)
 	return f, nil
+}
+
+// cttyOpener is implemented by callers that may have a controlling
+// terminal (kernel.Task): it opens a new file of it, or fails with ENXIO.
+type cttyOpener interface {
+	OpenControllingTTY(flags uint32) (vfs.FileDescription, error)
 }
 
 // memFile is what the memory devices share: Linux's mem drivers keep the

@@ -16,7 +16,12 @@
 // and the call; writes to streams are issued in PIPE_BUF-sized pieces to
 // keep that window small.
 //
-// Lock order: fileDescription.mu is a leaf.
+// A host terminal imported with ImportFD gets the job control of a
+// controlling terminal from the kernel's record of it (tty.go): the
+// sandbox's sessions and process groups, never the host's.
+//
+// Lock order: fileDescription.mu and hostTerminal.mu are leaves; Kernel.mu
+// (taken by kernel.TTY's methods) is never held while taking them.
 package host
 
 import (
@@ -27,6 +32,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
+	"bulwark.dev/bulwark/pkg/sentry/kernel"
 	"bulwark.dev/bulwark/pkg/sentry/vfs"
 )
 
@@ -46,6 +52,10 @@ type fileDescription struct {
 	pollable bool
 	// tty is true if the host FD is a terminal.
 	tty bool
+	// term is the kernel's record of the terminal, for job control; nil
+	// for files that are not terminals or were made without a kernel
+	// (NewFD). Set before the file is shared, then read-only.
+	term *kernel.TTY
 
 	// mu protects flags and serializes emulated O_APPEND writes.
 	mu sync.Mutex
@@ -62,6 +72,11 @@ var _ vfs.FileDescription = (*fileDescription)(nil)
 // initial reference (an FD table takes its own when the file is
 // installed, so the caller usually DecRefs after installing it).
 func NewFD(hostFD int) (vfs.FileDescription, error) {
+	return newFD(hostFD)
+}
+
+// newFD is NewFD with the concrete type.
+func newFD(hostFD int) (*fileDescription, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(hostFD, &st); err != nil {
 		return nil, fmt.Errorf("host: fstat fd %d: %w", hostFD, err)
@@ -181,6 +196,9 @@ func (f *fileDescription) wait(b vfs.Blocker, events int16) error {
 
 // Read implements vfs.FileDescription.
 func (f *fileDescription) Read(b vfs.Blocker, dst []byte) (int, error) {
+	if err := f.checkRead(b); err != nil {
+		return 0, err
+	}
 	if len(dst) == 0 {
 		return 0, nil
 	}
@@ -221,6 +239,9 @@ func (f *fileDescription) Read(b vfs.Blocker, dst []byte) (int, error) {
 // writes everything unless interrupted, as Linux's pipe and tty writes
 // do; it then returns what was written.
 func (f *fileDescription) Write(b vfs.Blocker, src []byte) (int, error) {
+	if err := f.checkWrite(b); err != nil {
+		return 0, err
+	}
 	if len(src) == 0 {
 		return 0, nil
 	}
@@ -420,9 +441,7 @@ func (f *fileDescription) DecRef() {
 	}
 }
 
-// IsTTY reports whether the file is a terminal. The syscall layer uses it
-// for the job-control ioctls, whose answers come from the sentry's
-// process model rather than the host.
+// IsTTY reports whether the file is a terminal.
 func (f *fileDescription) IsTTY() bool { return f.tty }
 
 // HostFD returns the wrapped host FD, for poll-style waits.

@@ -10,9 +10,11 @@ import (
 	"bulwark.dev/bulwark/pkg/usermem"
 )
 
-// Ioctl implements vfs.FileDescription. Terminal requests are forwarded to
-// the host terminal with sentry-side copies of their arguments; FIONREAD
-// works on any host file that supports it; the rest are ENOTTY.
+// Ioctl implements vfs.FileDescription. Terminal settings and window size
+// requests are forwarded to the host terminal with sentry-side copies of
+// their arguments; the controlling-terminal requests are answered by the
+// kernel's record of the terminal (tty.go), with mem as the calling task;
+// FIONREAD works on any host file that supports it; the rest are ENOTTY.
 func (f *fileDescription) Ioctl(mem usermem.IO, cmd uint32, arg uint64) (uint64, error) {
 	switch cmd {
 	case linux.FIONREAD:
@@ -38,6 +40,9 @@ func (f *fileDescription) Ioctl(mem usermem.IO, cmd uint32, arg uint64) (uint64,
 	if !f.tty {
 		return 0, linux.ENOTTY
 	}
+	if ok, ret, err := f.jobControlIoctl(mem, cmd, arg); ok {
+		return ret, err
+	}
 	switch cmd {
 	case linux.TCGETS:
 		ht, err := unix.IoctlGetTermios(f.fd, unix.TCGETS)
@@ -47,6 +52,9 @@ func (f *fileDescription) Ioctl(mem usermem.IO, cmd uint32, arg uint64) (uint64,
 		gt := linux.Termios{Iflag: ht.Iflag, Oflag: ht.Oflag, Cflag: ht.Cflag, Lflag: ht.Lflag, Line: ht.Line, CC: ht.Cc}
 		return 0, copyOut(mem, arg, &gt)
 	case linux.TCSETS, linux.TCSETSW, linux.TCSETSF:
+		if err := f.checkSettingsChange(mem); err != nil {
+			return 0, err
+		}
 		var gt linux.Termios
 		if err := copyIn(mem, arg, &gt); err != nil {
 			return 0, err
@@ -74,7 +82,11 @@ func (f *fileDescription) Ioctl(mem usermem.IO, cmd uint32, arg uint64) (uint64,
 			return 0, err
 		}
 		hw := unix.Winsize{Row: gw.Row, Col: gw.Col, Xpixel: gw.Xpixel, Ypixel: gw.Ypixel}
-		return 0, hostErr(unix.IoctlSetWinsize(f.fd, unix.TIOCSWINSZ, &hw))
+		if err := unix.IoctlSetWinsize(f.fd, unix.TIOCSWINSZ, &hw); err != nil {
+			return 0, hostErr(err)
+		}
+		f.resized(gw)
+		return 0, nil
 	}
 	return 0, linux.ENOTTY
 }

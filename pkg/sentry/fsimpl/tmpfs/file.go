@@ -218,8 +218,14 @@ func (f *RegularFile) MMapSource() vfs.MMapSource { return vfs.MMapPages }
 // WatchShrink implements vfs.ShrinkNotifier.
 func (f *RegularFile) WatchShrink(w vfs.SizeWatcher) func() { return f.inode.watchShrink(w) }
 
-// SharedPages implements vfs.PageMappable.
+// SharedPages implements vfs.PageMappable. Its callers take the ranges to
+// be in the sentry's main memory file, so a file system over a filestore
+// (a memory file on disk) refuses: its pages are had with the memory file
+// they are in, through SharedPagesWithFile (memfile.go).
 func (f *RegularFile) SharedPages(off, length uint64) ([]vfs.MemoryRange, error) {
+	if f.inode.fs.mf.OnDisk() {
+		return nil, linux.ENODEV
+	}
 	return f.inode.sharedPages(off, length)
 }
 

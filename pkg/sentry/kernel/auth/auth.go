@@ -35,13 +35,20 @@ type Credentials struct {
 	RealUID, EffectiveUID, SavedUID, FilesystemUID UID
 	RealGID, EffectiveGID, SavedGID, FilesystemGID GID
 	Groups                                         []GID
-	Permitted, Effective, Inheritable              CapSet
+	// Permitted, Effective and Inheritable are the capability sets of
+	// capget(2); Bounding is the bounding set (PR_CAPBSET_READ), which
+	// limits what an execve can grant.
+	Permitted, Effective, Inheritable, Bounding CapSet
+	// KeepCaps is the SECURE_KEEP_CAPS securebit (PR_SET_KEEPCAPS): a
+	// change of UIDs that leaves no UID 0 keeps the permitted set. An
+	// execve clears it.
+	KeepCaps bool
 }
 
 // Root returns the credentials of the first process: uid and gid 0 with
 // every capability.
 func Root() *Credentials {
-	return &Credentials{Permitted: AllCaps, Effective: AllCaps}
+	return &Credentials{Permitted: AllCaps, Effective: AllCaps, Bounding: AllCaps}
 }
 
 // Fork returns a copy of c that the caller may modify before publishing.
@@ -69,9 +76,12 @@ func (c *Credentials) InGroup(gid GID) bool {
 }
 
 // fixCaps applies the capability rules of cap_emulate_setxuid after a
-// change of UIDs from (oldR, oldE, oldS) to c's.
+// change of UIDs from (oldR, oldE, oldS) to c's: leaving UID 0 behind
+// entirely clears the permitted and effective sets (unless KeepCaps),
+// an effective UID that stops being 0 clears the effective set, and one
+// that becomes 0 gets the permitted set.
 func (c *Credentials) fixCaps(oldR, oldE, oldS UID) {
-	if (oldR == 0 || oldE == 0 || oldS == 0) && c.RealUID != 0 && c.EffectiveUID != 0 && c.SavedUID != 0 {
+	if (oldR == 0 || oldE == 0 || oldS == 0) && c.RealUID != 0 && c.EffectiveUID != 0 && c.SavedUID != 0 && !c.KeepCaps {
 		c.Permitted = 0
 		c.Effective = 0
 	}
@@ -270,5 +280,47 @@ func (c *Credentials) SetGroups(groups []GID) error {
 		return linux.EINVAL
 	}
 	c.Groups = append([]GID(nil), groups...)
+	return nil
+}
+
+// SetCaps implements capset(2)'s rules (cap_capset): the new permitted
+// set is a subset of the old one; the effective set is a subset of the
+// new permitted one; the inheritable set may gain only capabilities of
+// the bounding set, and, without CAP_SETPCAP, only ones that were
+// already inheritable or permitted. Anything else is EPERM and changes
+// nothing. Bits above CAP_LAST_CAP are ignored, as Linux masks them.
+func (c *Credentials) SetCaps(effective, permitted, inheritable CapSet) error {
+	effective &= AllCaps
+	permitted &= AllCaps
+	inheritable &= AllCaps
+	if !c.HasCapability(linux.CAP_SETPCAP) && !inheritable.SubsetOf(c.Inheritable|c.Permitted) {
+		return linux.EPERM
+	}
+	if !inheritable.SubsetOf(c.Inheritable | c.Bounding) {
+		return linux.EPERM
+	}
+	if !permitted.SubsetOf(c.Permitted) {
+		return linux.EPERM
+	}
+	if !effective.SubsetOf(permitted) {
+		return linux.EPERM
+	}
+	c.Effective, c.Permitted, c.Inheritable = effective, permitted, inheritable
+	return nil
+}
+
+// SubsetOf reports whether every capability of s is in o.
+func (s CapSet) SubsetOf(o CapSet) bool { return s&^o == 0 }
+
+// DropBounding implements PR_CAPBSET_DROP: cap leaves the bounding set,
+// which needs CAP_SETPCAP (EPERM); an unknown cap is EINVAL.
+func (c *Credentials) DropBounding(cap int) error {
+	if cap < 0 || cap > linux.CAP_LAST_CAP {
+		return linux.EINVAL
+	}
+	if !c.HasCapability(linux.CAP_SETPCAP) {
+		return linux.EPERM
+	}
+	c.Bounding &^= CapSet(1) << cap
 	return nil
 }

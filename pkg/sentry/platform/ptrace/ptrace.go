@@ -6,7 +6,9 @@
 // Processes and threads:
 //   - The master stub is forked from the sentry once (rawForkStub), strips
 //     its address space down to the stub code page and keeps only the memory
-//     file open. It is traced by a dedicated OS thread.
+//     file and its end of the file socket open. It is traced by a dedicated
+//     OS thread. Files added later (AddMemoryFile, files.go) reach it
+//     through that socket and sit at the same FD number as in the sentry.
 //   - Each AddressSpace is a clone of the master (injected clone), traced by
 //     its own dedicated OS thread (an injector), which performs the address
 //     space's mmap/munmap/mprotect by injecting system calls.
@@ -25,6 +27,7 @@ package ptrace
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -37,18 +40,38 @@ import (
 type Platform struct {
 	memfd  int
 	master *injector
+	// fileSock is the sentry's end, and stubSock the master stub's end
+	// (kept open in the sentry too, so that no added file can take its
+	// number), of the socket that carries added files (files.go).
+	fileSock, stubSock int
+
+	// mu serializes AddMemoryFile with itself and with the creation of
+	// address spaces, so that each address space knows which files its
+	// stub holds. It is never held while waiting for an address space's
+	// injector.
+	mu sync.Mutex
+	// added are the files added to the master stub, at their FD
+	// numbers.
+	added []int
 }
 
 var _ platform.Platform = (*Platform)(nil)
 
-// New creates the platform. memfd is the memory file: the only file that
-// address spaces can map, kept open at the same number in every stub.
+// New creates the platform. memfd is the memory file, kept open at the
+// same number in every stub; other files that address spaces may map are
+// added with AddMemoryFile.
 func New(memfd int) (*Platform, error) {
-	master, err := startInjector(func() (*thread, error) { return forkMaster(memfd) })
+	socks, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
+		return nil, fmt.Errorf("ptrace: file socket: %w", err)
+	}
+	master, err := startInjector(func() (*thread, error) { return forkMaster(memfd, socks[1]) })
+	if err != nil {
+		unix.Close(socks[0])
+		unix.Close(socks[1])
 		return nil, err
 	}
-	return &Platform{memfd: memfd, master: master}, nil
+	return &Platform{memfd: memfd, master: master, fileSock: socks[0], stubSock: socks[1]}, nil
 }
 
 // Name implements platform.Platform.
@@ -59,7 +82,12 @@ func (*Platform) MaxUserAddress() uint64 { return maxUserAddress }
 
 // NewAddressSpace implements platform.Platform.
 func (p *Platform) NewAddressSpace() (platform.AddressSpace, error) {
+	// The clone copies the master's FD table: it holds the files added
+	// so far, and no file can be added in between.
+	p.mu.Lock()
 	tid, err := cloneFrom(p.master, uint64(unix.SIGCHLD))
+	added := p.added
+	p.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -74,14 +102,18 @@ func (p *Platform) NewAddressSpace() (platform.AddressSpace, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &addressSpace{p: p, inj: inj}, nil
+	return &addressSpace{p: p, inj: inj, added: added}, nil
 }
 
 // NewContext implements platform.Platform.
 func (p *Platform) NewContext() platform.Context { return &context{} }
 
 // Close stops the master stub.
-func (p *Platform) Close() { p.master.stop() }
+func (p *Platform) Close() {
+	p.master.stop()
+	unix.Close(p.fileSock)
+	unix.Close(p.stubSock)
+}
 
 // injector is a goroutine locked to its OS thread that traces one stub
 // thread and runs requests against it.
@@ -154,7 +186,7 @@ func cloneFrom(inj *injector, flags uint64) (int, error) {
 
 // forkMaster forks the sentry into the master stub and strips it down.
 // It runs on the master injector's locked OS thread.
-func forkMaster(memfd int) (*thread, error) {
+func forkMaster(memfd, stubSock int) (*thread, error) {
 	var all, old unix.Sigset_t
 	for i := range all.Val {
 		all.Val[i] = ^uint64(0)
@@ -168,7 +200,7 @@ func forkMaster(memfd int) (*thread, error) {
 		return nil, fmt.Errorf("ptrace: fork master stub: %w", unix.Errno(-int64(ret)))
 	}
 	t := &thread{tid: int(ret)}
-	if err := t.bootstrap(memfd); err != nil {
+	if err := t.bootstrap(memfd, stubSock); err != nil {
 		t.kill()
 		return nil, err
 	}
@@ -177,8 +209,8 @@ func forkMaster(memfd int) (*thread, error) {
 
 // bootstrap turns a freshly forked copy of the sentry, stopped in
 // rawForkStub, into the master stub: the stub page mapped at stubStart,
-// nothing else mapped, only memfd open.
-func (t *thread) bootstrap(memfd int) error {
+// nothing else mapped, only memfd and stubSock open.
+func (t *thread) bootstrap(memfd, stubSock int) error {
 	if _, err := t.waitStop(); err != nil {
 		return err
 	}
@@ -242,18 +274,22 @@ func (t *thread) bootstrap(memfd int) error {
 		}
 	}
 	// From here on the stub page serves injections.
-	steps := []struct {
+	type step struct {
 		nr   uintptr
 		args []uint64
-	}{
+	}
+	steps := []step{
 		{unix.SYS_MUNMAP, []uint64{0, stubStart}},
 		{unix.SYS_MUNMAP, []uint64{stubStart + stubSize, taskSize - (stubStart + stubSize)}},
-		{unix.SYS_CLOSE_RANGE, []uint64{0, uint64(memfd) - 1, 0}},
-		{unix.SYS_CLOSE_RANGE, []uint64{uint64(memfd) + 1, ^uint64(0) >> 32, 0}},
+	}
+	for _, r := range closeGaps(memfd, stubSock) {
+		steps = append(steps, step{unix.SYS_CLOSE_RANGE, []uint64{r[0], r[1], 0}})
+	}
+	steps = append(steps, []step{
 		{unix.SYS_RT_SIGACTION, []uint64{uint64(unix.SIGSEGV), stubStart + stubSigactionOffset, 0, 8}},
 		{unix.SYS_RT_SIGACTION, []uint64{uint64(unix.SIGBUS), stubStart + stubSigactionOffset, 0, 8}},
 		{unix.SYS_RT_SIGPROCMASK, []uint64{unix.SIG_SETMASK, stubStart + stubSigmaskOffset, 0, 8}},
-	}
+	}...)
 	for _, s := range steps {
 		if _, err := t.syscallErr(s.nr, s.args...); err != nil {
 			return fmt.Errorf("ptrace: strip master stub (syscall %d): %w", s.nr, err)
@@ -266,6 +302,9 @@ func (t *thread) bootstrap(memfd int) error {
 type addressSpace struct {
 	p   *Platform
 	inj *injector
+	// added are the added files its stub holds (those the master held
+	// when it was cloned). Never changed.
+	added []int
 
 	// slots are the alternate signal stacks of its threads.
 	slotMu    sync.Mutex
@@ -318,8 +357,8 @@ func (as *addressSpace) inject(nr uintptr, args ...uint64) error {
 
 // MapFile implements platform.AddressSpace.
 func (as *addressSpace) MapFile(addr uint64, fd int, offset, length uint64, prot platform.Prot) error {
-	if fd != as.p.memfd {
-		return fmt.Errorf("ptrace: map of fd %d: only the memory file can be mapped", fd)
+	if fd != as.p.memfd && !slices.Contains(as.added, fd) {
+		return fmt.Errorf("ptrace: map of fd %d: not a memory file of this address space", fd)
 	}
 	if err := as.inject(unix.SYS_MMAP, addr, length, hostProt(prot), unix.MAP_SHARED|unix.MAP_FIXED, uint64(fd), offset); err != nil {
 		return fmt.Errorf("ptrace: map %#x+%#x: %w", addr, length, err)

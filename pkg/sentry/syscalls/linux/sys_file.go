@@ -30,7 +30,7 @@ var fileSyscalls = map[uintptr]kernel.Syscall{
 	linux.SYS_PWRITEV2:    partial(pwritev2, rwv2Note),
 	linux.SYS_LSEEK:       full(lseek),
 	linux.SYS_FSTAT:       full(fstat),
-	linux.SYS_IOCTL:       partial(ioctl, "terminal job control answers for the sandbox's single process group"),
+	linux.SYS_IOCTL:       partial(ioctl, "generic file requests, and terminal requests on a host terminal (settings, window size, job control)"),
 	linux.SYS_FCNTL:       partial(fcntl, fcntlNote),
 	linux.SYS_DUP:         full(dup),
 	linux.SYS_DUP2:        full(dup2),
@@ -198,6 +198,10 @@ func doWrite(t *kernel.Task, f vfs.FileDescription, iovs []iovec, total uint64, 
 	nosignal := rwf&linux.RWF_NOSIGNAL != 0
 	appender, appending := f.(vfs.Appender)
 	appending = appending && rwf&linux.RWF_APPEND != 0
+	total, err := limitFileWrite(t, f, off, rwf&linux.RWF_APPEND != 0, total)
+	if err != nil {
+		return 0, err
+	}
 	var done uint64
 	buf := make([]byte, min(total, rwChunk))
 	for done < total {
@@ -418,15 +422,6 @@ func fstat(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	return 0, copyOutStruct(t, a[1], &st)
 }
 
-// ttyFile is implemented by files that can say whether they are
-// terminals (host files do).
-type ttyFile interface{ IsTTY() bool }
-
-func isTTY(f vfs.FileDescription) bool {
-	tf, ok := f.(ttyFile)
-	return ok && tf.IsTTY()
-}
-
 // setFlag sets or clears one status flag in f's view.
 func setFlag(f vfs.FileDescription, flag uint32, on bool) error {
 	fl := f.StatusFlags()
@@ -468,30 +463,9 @@ func ioctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 			return 0, err
 		}
 	}
-	// Job control: the sandbox's only process group is in the
-	// foreground of its terminal.
-	switch cmd {
-	case linux.TIOCGPGRP, linux.TIOCGSID:
-		if !isTTY(f) {
-			return 0, linux.ENOTTY
-		}
-		return 0, usermem.CopyOutUint32(t, arg, uint32(t.ThreadGroup().ID()))
-	case linux.TIOCSPGRP:
-		if !isTTY(f) {
-			return 0, linux.ENOTTY
-		}
-		pgid, err := usermem.CopyInUint32(t, arg)
-		if err != nil {
-			return 0, linux.EFAULT
-		}
-		switch {
-		case int32(pgid) < 0:
-			return 0, linux.EINVAL
-		case kernel.ThreadID(pgid) != t.ThreadGroup().ID():
-			return 0, linux.ESRCH
-		}
-		return 0, nil
-	}
+	// The rest, terminal requests included (a host terminal answers the
+	// job control ones from the kernel's record of it, with t as the
+	// caller), are the file's.
 	return f.Ioctl(t, cmd, arg)
 }
 

@@ -124,7 +124,7 @@ func peek(t *testing.T, task *kernel.Task, addr uint64, n int) []byte {
 // installHost wraps hostFD and installs it in the task's table.
 func installHost(t *testing.T, task *kernel.Task, hostFD int) int32 {
 	t.Helper()
-	f, err := host.NewFD(hostFD)
+	f, err := host.ImportFD(task.Kernel(), hostFD)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,6 +413,11 @@ func TestTTYIoctl(t *testing.T) {
 	if got := peek(t, task, rwBase+64, 4); !bytes.Equal(got, []byte{24, 0, 80, 0}) {
 		t.Fatalf("TIOCGWINSZ = %v", got)
 	}
+	// Not the controlling terminal until the session leader takes it.
+	if _, err := call(t, task, linux.SYS_IOCTL, fd, linux.TIOCGPGRP, rwBase); err != linux.ENOTTY {
+		t.Fatalf("TIOCGPGRP without a controlling terminal = %v, want ENOTTY", err)
+	}
+	mustCall(t, task, linux.SYS_IOCTL, fd, linux.TIOCSCTTY, 0)
 	mustCall(t, task, linux.SYS_IOCTL, fd, linux.TIOCGPGRP, rwBase)
 	if pg := binary.LittleEndian.Uint32(peek(t, task, rwBase, 4)); pg != uint32(task.ThreadGroup().ID()) {
 		t.Fatalf("TIOCGPGRP = %d", pg)

@@ -150,5 +150,8 @@ func fallocate(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if !ok {
 		return 0, linux.EOPNOTSUPP
 	}
+	if err := checkFallocateSize(t, f, mode, off+length); err != nil {
+		return 0, err
+	}
 	return 0, al.Allocate(t, mode, uint64(off), uint64(length))
 }

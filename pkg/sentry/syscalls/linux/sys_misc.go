@@ -39,7 +39,6 @@ var miscSyscalls = map[uintptr]kernel.Syscall{
 	linux.SYS_SCHED_GET_PRIORITY_MIN: full(schedGetPriorityMin),
 	linux.SYS_GETCPU:                 partial(getcpu, "always CPU 0, node 0"),
 	linux.SYS_SYSINFO:                partial(sysinfo, "no load averages; memory figures are the host's"),
-	linux.SYS_GETRUSAGE:              partial(getrusage, "CPU time of the calling thread as user time; the other fields are 0"),
 }
 
 // utsField copies s into a NUL-terminated utsname field, truncating.
@@ -298,17 +297,4 @@ func sysinfo(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		si.Freeswap = hsi.Freeswap * unit
 	}
 	return 0, copyOutStruct(t, a[0], &si)
-}
-
-func getrusage(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
-	var ru linux.Rusage
-	switch int32(a[0]) {
-	case linux.RUSAGE_SELF, linux.RUSAGE_THREAD:
-		cpu := t.Context().CPUTime()
-		ru.Utime = linux.Timeval{Sec: cpu / int64(time.Second), Usec: cpu % int64(time.Second) / int64(time.Microsecond)}
-	case linux.RUSAGE_CHILDREN:
-	default:
-		return 0, linux.EINVAL
-	}
-	return 0, copyOutStruct(t, a[1], &ru)
 }

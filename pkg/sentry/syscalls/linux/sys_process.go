@@ -5,6 +5,7 @@ import (
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/sentry/kernel"
+	"bulwark.dev/bulwark/pkg/sentry/kernel/auth"
 	"bulwark.dev/bulwark/pkg/usermem"
 )
 
@@ -14,8 +15,8 @@ var processSyscalls = map[uintptr]kernel.Syscall{
 	linux.SYS_CLONE3:  partial(clone3, "no new namespaces, set_tid or cgroups; CLONE_SIGHAND only with CLONE_THREAD"),
 	linux.SYS_FORK:    full(fork),
 	linux.SYS_VFORK:   full(vfork),
-	linux.SYS_WAIT4:   partial(wait4, "rusage is zero"),
-	linux.SYS_WAITID:  partial(waitid, "no P_PIDFD; rusage is zero"),
+	linux.SYS_WAIT4:   partial(wait4, "rusage has the CPU times only"),
+	linux.SYS_WAITID:  partial(waitid, "no P_PIDFD; rusage has the CPU times only"),
 	linux.SYS_GETPPID: full(getppid),
 	linux.SYS_GETPGRP: full(getpgrp),
 	linux.SYS_GETPGID: full(getpgid),
@@ -23,7 +24,7 @@ var processSyscalls = map[uintptr]kernel.Syscall{
 	linux.SYS_GETSID:  full(getsid),
 	linux.SYS_SETSID:  full(setsid),
 	linux.SYS_KILL:    full(kill),
-	linux.SYS_PRCTL:   partial(prctl, "names, death signal, child subreaper, no_new_privs, dumpable, keepcaps, bounding set reads, timer slack"),
+	linux.SYS_PRCTL:   partial(prctl, "names, death signal, child subreaper, no_new_privs, dumpable, keepcaps, bounding set (read, drop), timer slack"),
 }
 
 func fork(t *kernel.Task, _ kernel.SyscallArgs) (uint64, error) {
@@ -51,9 +52,6 @@ func waitStatus(res *kernel.WaitResult) uint32 {
 	}
 	return uint32(res.Status.Code&0xff) << 8
 }
-
-// rusageSize is sizeof(struct rusage).
-const rusageSize = 144
 
 func wait4(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	pid, statusAddr, options, rusageAddr := int32(a[0]), a[1], uint32(a[2]), a[3]
@@ -83,8 +81,9 @@ func wait4(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		}
 	}
 	if rusageAddr != 0 {
-		if _, err := t.CopyOut(rusageAddr, make([]byte, rusageSize)); err != nil {
-			return 0, linux.EFAULT
+		ru := rusageOf(res.Usage)
+		if err := copyOutStruct(t, rusageAddr, &ru); err != nil {
+			return 0, err
 		}
 	}
 	return uint64(res.PID), nil
@@ -145,9 +144,11 @@ func waitid(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 			return 0, err
 		}
 	}
-	if rusageAddr != 0 {
-		if _, err := t.CopyOut(rusageAddr, make([]byte, rusageSize)); err != nil {
-			return 0, linux.EFAULT
+	if rusageAddr != 0 && res != nil {
+		// Linux writes the rusage only when a child was found.
+		ru := rusageOf(res.Usage)
+		if err := copyOutStruct(t, rusageAddr, &ru); err != nil {
+			return 0, err
 		}
 	}
 	return 0, nil
@@ -345,8 +346,15 @@ func prctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		if arg2 > linux.CAP_LAST_CAP {
 			return 0, linux.EINVAL
 		}
-		// The bounding set is full.
-		return 1, nil
+		if t.Credentials().Bounding.Has(int(arg2)) {
+			return 1, nil
+		}
+		return 0, nil
+	case linux.PR_CAPBSET_DROP:
+		if arg2 > linux.CAP_LAST_CAP {
+			return 0, linux.EINVAL
+		}
+		return 0, changeCreds(t, func(c *auth.Credentials) error { return c.DropBounding(int(arg2)) })
 	case linux.PR_GET_SECCOMP:
 		return 0, nil
 	case linux.PR_GET_TIMERSLACK:

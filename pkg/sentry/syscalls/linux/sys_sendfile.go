@@ -93,7 +93,7 @@ func doSendfile(t *kernel.Task, outFD, inFD int32, hasPos bool, pos int64, count
 			}
 			break
 		}
-		w, werr := out.Write(t, chunk[:n])
+		w, werr := sendfileWrite(t, out, chunk[:n])
 		done += uint64(w)
 		if w < n && !hasPos {
 			// Give back what was read and not written.
@@ -113,6 +113,22 @@ func doSendfile(t *kernel.Task, outFD, inFD int32, hasPos bool, pos int64, count
 		}
 	}
 	return done, pos + int64(done), nil
+}
+
+// sendfileWrite writes what sendfile read to out, within RLIMIT_FSIZE: as
+// Linux's iter_file_splice_write, which writes until its pipe is empty, a
+// write cut short by the limit is followed by one at the limit, which
+// raises SIGXFSZ (its EFBIG is returned only if nothing was written).
+func sendfileWrite(t *kernel.Task, out vfs.FileDescription, src []byte) (int, error) {
+	allowed, err := limitFileWrite(t, out, -1, false, uint64(len(src)))
+	if err != nil {
+		return 0, err
+	}
+	w, err := out.Write(t, src[:allowed])
+	if err == nil && uint64(w) == allowed && w < len(src) {
+		_, err = limitFileWrite(t, out, -1, false, uint64(len(src)-w))
+	}
+	return w, err
 }
 
 // copyFileRange is copy_file_range(2): between regular files of one file
@@ -143,7 +159,7 @@ func copyFileRange(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := checkCopyRange(in, posIn, out, posOut, length)
+	n, err := checkCopyRange(t, in, posIn, out, posOut, length)
 	if err != nil || n == 0 {
 		return 0, err
 	}
@@ -224,8 +240,10 @@ func setCopyRangeOffset(t *kernel.Task, f vfs.FileDescription, addr uint64, pos 
 }
 
 // checkCopyRange is generic_copy_file_checks and rw_verify_area: it
-// returns how many bytes to copy (shortened to the input's end).
-func checkCopyRange(in vfs.FileDescription, posIn int64, out vfs.FileDescription, posOut int64, length uint64) (uint64, error) {
+// returns how many bytes to copy (shortened to the input's end, then to
+// RLIMIT_FSIZE, which fails with EFBIG and SIGXFSZ even for an empty copy
+// when posOut is at or beyond it).
+func checkCopyRange(t *kernel.Task, in vfs.FileDescription, posIn int64, out vfs.FileDescription, posOut int64, length uint64) (uint64, error) {
 	ist, err := in.Stat()
 	if err != nil {
 		return 0, err
@@ -252,6 +270,11 @@ func checkCopyRange(in vfs.FileDescription, posIn int64, out vfs.FileDescription
 		n = 0
 	} else {
 		n = min(n, uint64(ist.Size-posIn))
+	}
+	if posOut >= 0 {
+		if n, err = t.LimitWriteSize(posOut, n); err != nil {
+			return 0, err
+		}
 	}
 	if ist.Dev == ost.Dev && ist.Ino == ost.Ino && posOut+int64(n) > posIn && posOut < posIn+int64(n) {
 		return 0, linux.EINVAL

@@ -12,8 +12,10 @@ import (
 
 // timeSyscalls are the clock and sleep calls.
 var timeSyscalls = map[uintptr]kernel.Syscall{
-	linux.SYS_CLOCK_GETTIME:   partial(clockGettime, "CPU clocks of other threads and processes are EINVAL; the process CPU clock counts the calling thread only"),
-	linux.SYS_CLOCK_GETRES:    partial(clockGetres, "CPU clocks of other threads and processes are EINVAL"),
+	linux.SYS_CLOCK_GETTIME:   partial(clockGettime, "CPU clocks: user time is the application's host thread time, system time the sentry's (see kernel/rusage.go)"),
+	linux.SYS_CLOCK_GETRES:    full(clockGetres),
+	linux.SYS_GETRUSAGE:       partial(getrusage, "CPU times only (user: application, system: sentry); the other fields are 0"),
+	linux.SYS_TIMES:           partial(times, "user time is the application's host thread time, system time the sentry's (see kernel/rusage.go)"),
 	linux.SYS_GETTIMEOFDAY:    full(gettimeofday),
 	linux.SYS_TIME:            full(timeSyscall),
 	linux.SYS_NANOSLEEP:       full(nanosleep),
@@ -99,17 +101,58 @@ func clockNow(t *kernel.Task, clock int32) (int64, error) {
 	if hc, ok := hostClocks[clock]; ok {
 		return hostNow(hc), nil
 	}
-	kind, err := classifyCPUClock(t, clock)
+	u, err := cpuClockUsage(t, clock)
 	if err != nil {
 		return 0, err
 	}
-	if kind == notCPUClock {
-		return 0, linux.EINVAL
+	if clock < 0 && linux.CPUClockWhich(clock) == linux.CPUCLOCK_VIRT {
+		return int64(u.User), nil
 	}
-	// Both CPU clocks read the calling thread's time: the process clock
-	// misses the other threads' (documented as partial). The caller's
-	// time is always included, so process ≥ thread holds.
-	return t.Context().CPUTime(), nil
+	return int64(u.Total()), nil
+}
+
+// cpuClockUsage reads the CPU time a CPU clock id (static or dynamic)
+// measures, with posix_cpu_clock_get's rules: a thread clock names a
+// thread of the caller's process (pid 0: the caller), a process clock
+// any thread of any process (pid 0: the caller's process); anything else
+// is EINVAL.
+func cpuClockUsage(t *kernel.Task, clock int32) (kernel.Usage, error) {
+	switch clock {
+	case linux.CLOCK_PROCESS_CPUTIME_ID:
+		return t.ThreadGroup().CPUUsage(), nil
+	case linux.CLOCK_THREAD_CPUTIME_ID:
+		return t.CPUUsage(), nil
+	}
+	if clock >= 0 || clock&7 == 3 {
+		// Unknown static clocks, and clock fds (CLOCKFD), which the
+		// sandbox has none of.
+		return kernel.Usage{}, linux.EINVAL
+	}
+	if linux.CPUClockWhich(clock) == linux.CPUCLOCK_MAX {
+		return kernel.Usage{}, linux.EINVAL
+	}
+	pid := kernel.ThreadID(linux.CPUClockPID(clock))
+	if linux.CPUClockPerThread(clock) {
+		if pid == 0 || pid == t.ID() {
+			return t.CPUUsage(), nil
+		}
+		o := t.Kernel().TaskByID(pid)
+		if o == nil || o.ThreadGroup() != t.ThreadGroup() {
+			return kernel.Usage{}, linux.EINVAL
+		}
+		return o.CPUUsage(), nil
+	}
+	if pid == 0 {
+		return t.ThreadGroup().CPUUsage(), nil
+	}
+	if o := t.Kernel().TaskByID(pid); o != nil {
+		return o.ThreadGroup().CPUUsage(), nil
+	}
+	if tg := t.Kernel().ThreadGroupByID(pid); tg != nil {
+		// A zombie: its final time.
+		return tg.CPUUsage(), nil
+	}
+	return kernel.Usage{}, linux.EINVAL
 }
 
 // nsToTimespec converts non-negative nanoseconds to a timespec.
@@ -134,10 +177,8 @@ func clockGetres(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		if err := unix.ClockGetres(hc, &hts); err == nil {
 			res = linux.Timespec{Sec: hts.Sec, Nsec: hts.Nsec}
 		}
-	} else if kind, err := classifyCPUClock(t, clock); err != nil {
+	} else if _, err := cpuClockUsage(t, clock); err != nil {
 		return 0, err
-	} else if kind == notCPUClock {
-		return 0, linux.EINVAL
 	}
 	if a[1] == 0 {
 		return 0, nil
@@ -245,4 +286,52 @@ func sleepClockError(t *kernel.Task, clock int32) error {
 	// CPU clocks: Linux rejects the calling thread's own clock with
 	// EINVAL and can sleep on others; the sentry cannot (partial).
 	return linux.EINVAL
+}
+
+// rusageOf is struct rusage for u: the CPU times; the sentry keeps no
+// other resource counts.
+func rusageOf(u kernel.Usage) linux.Rusage {
+	return linux.Rusage{Utime: nsToTimeval(int64(u.User)), Stime: nsToTimeval(int64(u.Sys))}
+}
+
+func getrusage(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
+	var u kernel.Usage
+	switch int32(a[0]) {
+	case linux.RUSAGE_SELF:
+		u = t.ThreadGroup().CPUUsage()
+	case linux.RUSAGE_THREAD:
+		u = t.CPUUsage()
+	case linux.RUSAGE_CHILDREN:
+		u = t.ThreadGroup().ChildrenUsage()
+	default:
+		return 0, linux.EINVAL
+	}
+	ru := rusageOf(u)
+	return 0, copyOutStruct(t, a[1], &ru)
+}
+
+// clockTicks converts a duration to clock_t ticks of USER_HZ, truncating
+// (nsec_to_clock_t).
+func clockTicks(d time.Duration) int64 {
+	return int64(d / (time.Second / linux.USER_HZ))
+}
+
+// times fills struct tms (if the pointer is not NULL) and returns the
+// ticks since the sandbox started, as Linux returns jiffies: monotonic,
+// from an arbitrary point.
+func times(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
+	if a[0] != 0 {
+		tg := t.ThreadGroup()
+		self, children := tg.CPUUsage(), tg.ChildrenUsage()
+		tms := linux.Tms{
+			Utime:  clockTicks(self.User),
+			Stime:  clockTicks(self.Sys),
+			Cutime: clockTicks(children.User),
+			Cstime: clockTicks(children.Sys),
+		}
+		if err := copyOutStruct(t, a[0], &tms); err != nil {
+			return 0, err
+		}
+	}
+	return uint64(clockTicks(time.Since(t.Kernel().BootTime))), nil
 }

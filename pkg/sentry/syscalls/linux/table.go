@@ -34,6 +34,8 @@ var families = []map[uintptr]kernel.Syscall{
 	selectSyscalls,
 	pipeSyscalls,
 	timerSyscalls,
+	capabilitySyscalls,
+	ipcSyscalls,
 	unsupportedSyscalls,
 }
 
