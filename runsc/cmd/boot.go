@@ -24,9 +24,11 @@ const exitBootFailed = 128
 // starts it (see runsc/sandbox) in new namespaces as pid 1 of a new PID
 // namespace; users do not run it.
 type Boot struct {
-	bootFD  int
-	goferFD int
-	logFD   int
+	bootFD    int
+	goferFD   int
+	logFD     int
+	controlFD int
+	exitFD    int
 }
 
 // Name implements subcommands.Command.
@@ -49,12 +51,24 @@ func (b *Boot) SetFlags(f *flag.FlagSet) {
 	f.IntVar(&b.bootFD, sandbox.FlagBootFD, -1, "FD holding the boot request as JSON")
 	f.IntVar(&b.goferFD, sandbox.FlagGoferFD, -1, "FD of the connection to the gofer")
 	f.IntVar(&b.logFD, sandbox.FlagLogFD, -1, "FD of the debug log (default: stderr)")
+	f.IntVar(&b.controlFD, sandbox.FlagControlFD, -1, "FD of the listening control socket (runsc create)")
+	f.IntVar(&b.exitFD, sandbox.FlagExitFD, -1, "FD of the file to write the first process's wait status to")
 }
 
 // Execute implements subcommands.Command.
 func (b *Boot) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommands.ExitStatus {
 	_, env := confAndEnv(args)
 	status, err := b.run()
+	if errors.Is(err, boot.ErrDestroyed) {
+		// `runsc delete` of a container never started: nothing to say.
+		return subcommands.ExitSuccess
+	}
+	if err == nil && b.exitFD >= 0 {
+		// For `runsc wait` after the sandbox is gone.
+		f := os.NewFile(uintptr(b.exitFD), "exit-status")
+		fmt.Fprintf(f, "%d\n", status.WaitStatus())
+		f.Close()
+	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "runsc: boot: %v\n", err)
 		var ee *boot.ExecError
@@ -77,10 +91,7 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 	signal.Notify(sigs, sandbox.ForwardedSignals...)
 	defer signal.Stop(sigs)
 
-	if err := sandbox.SetParentDeathSignal(); err != nil {
-		return boot.ExitStatus{}, err
-	}
-	sandbox.CloseOnExec(b.bootFD, b.goferFD, b.logFD)
+	sandbox.CloseOnExec(b.bootFD, b.goferFD, b.logFD, b.controlFD, b.exitFD)
 
 	// The flags of the command line that started this process arrive
 	// serialized in the request; this process's own global flags are
@@ -88,6 +99,11 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 	req, err := sandbox.ReadBootRequest(b.bootFD)
 	if err != nil {
 		return boot.ExitStatus{}, err
+	}
+	if !req.Detached {
+		if err := sandbox.SetParentDeathSignal(); err != nil {
+			return boot.ExitStatus{}, err
+		}
 	}
 	conf, err := config.FromJSON(req.Config)
 	if err != nil {
@@ -130,6 +146,12 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 		Argv:           req.Argv,
 		Envv:           req.Envv,
 		Stdio:          [3]int{0, 1, 2},
+		UID:            req.UID,
+		GID:            req.GID,
+		Groups:         req.Groups,
+		Rlimits:        bootRlimits(req.Rlimits),
+		ControlFD:      b.controlFD,
+		WaitStart:      req.WaitStart,
 		Hostname:       req.Hostname,
 		Platform:       conf.Platform,
 		Strace:         conf.Strace,
@@ -139,4 +161,13 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 	}
 	log.Debugf("boot: calling boot.Run for %q (%s), platform %s", args.Argv, args.ExecPath, args.Platform)
 	return boot.Run(args, forward)
+}
+
+// bootRlimits converts the request's resource limits.
+func bootRlimits(rs []sandbox.Rlimit) []boot.Rlimit {
+	var out []boot.Rlimit
+	for _, r := range rs {
+		out = append(out, boot.Rlimit{Resource: r.Resource, Cur: r.Cur, Max: r.Max})
+	}
+	return out
 }
