@@ -188,7 +188,7 @@ func (c *controller) exec(req *control.Request, fds []int) (*control.Reply, erro
 	}
 	tg, err := c.spawn(p, fds)
 	if err != nil {
-		return nil, fmt.Errorf("exec %q: %w", p.Argv[0], err)
+		return nil, err
 	}
 	pid := int(tg.ID())
 	c.mu.Lock()

@@ -163,6 +163,10 @@ func startProcess(k *kernel.Kernel, ps processSpec) (*kernel.ThreadGroup, error)
 	root := k.MountNS.Root()
 	cwd := workingDirectory(k, ps.cwd)
 	path := lookPath(k, root, cwd, ps.path, ps.envv)
+	if !strings.Contains(path, "/") {
+		fds.Release()
+		return nil, &ExecError{Err: fmt.Errorf("%q: executable file not found in $PATH: %w", path, linux.ENOENT)}
+	}
 	creds := auth.Root()
 	if ps.uid != 0 || ps.gid != 0 || len(ps.groups) != 0 {
 		creds = auth.ForUser(ps.uid, ps.gid, ps.groups)

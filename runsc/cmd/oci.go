@@ -7,17 +7,23 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"bulwark.dev/bulwark/pkg/log"
 	"bulwark.dev/bulwark/runsc/config"
 	"bulwark.dev/bulwark/runsc/container"
+	"bulwark.dev/bulwark/runsc/control"
 	"bulwark.dev/bulwark/runsc/oci"
 	"bulwark.dev/bulwark/runsc/sandbox"
 	"github.com/google/subcommands"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // The OCI runtime commands, with runc's conventions: a container ID as
@@ -452,4 +458,286 @@ func (p *PS) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 	}
 	w.Flush()
 	return subcommands.ExitSuccess
+}
+
+// Exec implements `runsc exec`: start a process in a running container.
+type Exec struct {
+	processFile string
+	detach      bool
+	pidFile     string
+	cwd         string
+	user        string
+	env         listFlag
+	tty         bool
+	// readyFD and processFD are internal: the detached parent passes the
+	// process description and waits for the start (see detachExec).
+	readyFD, processFD int
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+func (*Exec) Name() string     { return "exec" }
+func (*Exec) Synopsis() string { return "run a new process in a running container" }
+func (*Exec) Usage() string {
+	return usageLine("exec [--process F | -- command args...] [--detach] [--pid-file F] [--cwd D] [--user UID[:GID]] [--env K=V] <container-id>",
+		"",
+		"Runs the process in the container with runsc's stdio and exits with its",
+		"status (128+N for signal N). --process names a JSON OCI process.",
+		"With --detach, returns once it runs; --pid-file then names a host",
+		"process that ends with it and whose exit status is its.")
+}
+func (e *Exec) SetFlags(f *flag.FlagSet) {
+	f.StringVar(&e.processFile, "process", "", "JSON file of an OCI process (instead of arguments)")
+	f.BoolVar(&e.detach, "detach", false, "return once the process runs")
+	f.BoolVar(&e.detach, "d", false, "return once the process runs")
+	f.StringVar(&e.pidFile, "pid-file", "", "file to write the pid of the host process standing for it to")
+	f.StringVar(&e.cwd, "cwd", "", "working directory in the container")
+	f.StringVar(&e.user, "user", "", "UID[:GID] to run as")
+	f.StringVar(&e.user, "u", "", "UID[:GID] to run as")
+	f.Var(&e.env, "env", "an environment variable K=V (repeatable)")
+	f.Var(&e.env, "e", "an environment variable K=V (repeatable)")
+	f.BoolVar(&e.tty, "tty", false, "allocate a terminal (not supported yet)")
+	f.BoolVar(&e.tty, "t", false, "allocate a terminal (not supported yet)")
+	f.IntVar(&e.readyFD, "internal-ready-fd", -1, "internal")
+	f.IntVar(&e.processFD, "internal-process-fd", -1, "internal")
+}
+
+// process builds the process to run from the flags and arguments: the
+// --process file, or the arguments with the container's environment.
+func (e *Exec) process(conf *config.Config, id string, args []string) (*control.Process, error) {
+	if e.processFD >= 0 {
+		f := os.NewFile(uintptr(e.processFD), "process")
+		defer f.Close()
+		var p control.Process
+		if err := json.NewDecoder(f).Decode(&p); err != nil {
+			return nil, fmt.Errorf("internal process description: %w", err)
+		}
+		return &p, nil
+	}
+	s, err := container.Load(conf.RootDir, id)
+	if err != nil {
+		return nil, err
+	}
+	var sp specs.Process
+	if e.processFile != "" {
+		if len(args) != 0 {
+			return nil, errors.New("give --process or a command, not both")
+		}
+		b, err := os.ReadFile(e.processFile)
+		if err != nil {
+			return nil, fmt.Errorf("--process: %w", err)
+		}
+		if err := json.Unmarshal(b, &sp); err != nil {
+			return nil, fmt.Errorf("--process %s: invalid JSON: %w", e.processFile, err)
+		}
+	} else {
+		if len(args) == 0 {
+			return nil, errors.New("no command given")
+		}
+		sp.Args = args
+		if s.Spec != nil && s.Spec.Process != nil {
+			sp.Env = s.Spec.Process.Env
+			sp.Cwd = s.Spec.Process.Cwd
+			sp.User = s.Spec.Process.User
+		}
+	}
+	if len(sp.Args) == 0 {
+		return nil, errors.New("process.args is empty")
+	}
+	sp.Env = append(sp.Env, e.env...)
+	if e.cwd != "" {
+		sp.Cwd = e.cwd
+	}
+	if sp.Cwd == "" {
+		sp.Cwd = "/"
+	}
+	if e.user != "" {
+		uid, gid, err := parseUser(e.user)
+		if err != nil {
+			return nil, err
+		}
+		sp.User.UID, sp.User.GID = uid, gid
+	}
+	if sp.Terminal || e.tty {
+		return nil, errors.New("terminals for exec are not supported yet")
+	}
+	return &control.Process{
+		Argv: sp.Args, Envv: sp.Env, Cwd: sp.Cwd,
+		UID: sp.User.UID, GID: sp.User.GID, Groups: sp.User.AdditionalGids,
+	}, nil
+}
+
+// parseUser reads UID[:GID].
+func parseUser(s string) (uint32, uint32, error) {
+	u, g, _ := strings.Cut(s, ":")
+	uid, err := strconv.ParseUint(u, 10, 32)
+	if err != nil {
+		return 0, 0, fmt.Errorf("invalid --user %q: want UID[:GID] as numbers", s)
+	}
+	gid := uint64(0)
+	if g != "" {
+		if gid, err = strconv.ParseUint(g, 10, 32); err != nil {
+			return 0, 0, fmt.Errorf("invalid --user %q: want UID[:GID] as numbers", s)
+		}
+	}
+	return uint32(uid), uint32(gid), nil
+}
+
+func (e *Exec) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommands.ExitStatus {
+	conf, env := confAndEnv(args)
+	if f.NArg() < 1 {
+		fmt.Fprintf(env.Stderr, "runsc: exec: want a container ID (see 'runsc help exec')\n")
+		return ExitUsage
+	}
+	id := f.Arg(0)
+	p, err := e.process(conf, id, f.Args()[1:])
+	if err != nil {
+		return fail(env, "exec", err)
+	}
+	if e.detach {
+		return e.detachExec(conf, env, id, p)
+	}
+	sigs, stop := sandbox.NotifyForward()
+	defer stop()
+	pid, err := container.Exec(conf, id, p, [3]int{int(env.Stdin.Fd()), int(env.Stdout.Fd()), int(env.Stderr.Fd())})
+	if err != nil {
+		return fail(env, "exec", err)
+	}
+	if e.readyFD >= 0 {
+		ready := os.NewFile(uintptr(e.readyFD), "ready")
+		ready.Write([]byte{1})
+		ready.Close()
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case sig := <-sigs:
+				if n, ok := sig.(syscall.Signal); ok {
+					container.Signal(conf, id, pid, unix.Signal(n))
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	ws, err := container.Wait(conf, id, pid)
+	if err != nil {
+		return fail(env, "exec", err)
+	}
+	if ws.Signaled() {
+		return subcommands.ExitStatus(128 + int(ws.Signal()))
+	}
+	return subcommands.ExitStatus(ws.ExitStatus())
+}
+
+// detachExec runs the exec in a child runsc that waits for the process,
+// so that the host has a process standing for it: its pid goes to the pid
+// file and its exit status is the process's (what a container engine's
+// monitor waits for). It returns once the process runs.
+func (e *Exec) detachExec(conf *config.Config, env Env, id string, p *control.Process) subcommands.ExitStatus {
+	desc, err := json.Marshal(p)
+	if err != nil {
+		return fail(env, "exec", err)
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return fail(env, "exec", err)
+	}
+	defer pr.Close()
+	procR, procW, err := os.Pipe()
+	if err != nil {
+		pw.Close()
+		return fail(env, "exec", err)
+	}
+	defer procR.Close()
+	cmd := exec.Command("/proc/self/exe", "--root", conf.RootDir, "exec",
+		"--internal-ready-fd=3", "--internal-process-fd=4", id)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = env.Stdin, env.Stdout, env.Stderr
+	cmd.ExtraFiles = []*os.File{pw, procR}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		pw.Close()
+		procW.Close()
+		return fail(env, "exec", err)
+	}
+	pw.Close()
+	_, werr := procW.Write(desc)
+	procW.Close()
+	var b [1]byte
+	if n, _ := pr.Read(b[:]); n != 1 || werr != nil {
+		// The child failed before the process ran; it said why.
+		cmd.Wait()
+		return ExitFailure
+	}
+	if e.pidFile != "" {
+		if err := writePIDFile(e.pidFile, cmd.Process.Pid); err != nil {
+			return fail(env, "exec", err)
+		}
+	}
+	return subcommands.ExitSuccess
+}
+
+// writePIDFile writes pid to path atomically.
+func writePIDFile(path string, pid int) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)), 0o644); err != nil {
+		return fmt.Errorf("pid file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("pid file: %w", err)
+	}
+	return nil
+}
+
+// Events implements `runsc events`.
+type Events struct {
+	stats    bool
+	interval time.Duration
+}
+
+func (*Events) Name() string     { return "events" }
+func (*Events) Synopsis() string { return "print a container's resource usage" }
+func (*Events) Usage() string {
+	return usageLine("events [--stats] [--interval D] <container-id>",
+		"",
+		"Prints a stats event as JSON every --interval until the container stops,",
+		"or once with --stats.")
+}
+func (ev *Events) SetFlags(f *flag.FlagSet) {
+	f.BoolVar(&ev.stats, "stats", false, "print the stats once and exit")
+	f.DurationVar(&ev.interval, "interval", 5*time.Second, "time between two stats events")
+}
+
+func (ev *Events) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommands.ExitStatus {
+	conf, env := confAndEnv(args)
+	id, ok := oneID("events", f, env)
+	if !ok {
+		return ExitUsage
+	}
+	if ev.interval <= 0 {
+		fmt.Fprintf(env.Stderr, "runsc: events: --interval must be positive\n")
+		return ExitUsage
+	}
+	for {
+		st, err := container.Stats(conf, id)
+		if err != nil {
+			if !ev.stats && strings.Contains(err.Error(), "not running") {
+				return subcommands.ExitSuccess
+			}
+			return fail(env, "events", err)
+		}
+		b, _ := json.Marshal(map[string]any{"type": "stats", "id": id, "data": st})
+		fmt.Fprintf(env.Stdout, "%s\n", b)
+		if ev.stats {
+			return subcommands.ExitSuccess
+		}
+		time.Sleep(ev.interval)
+	}
 }

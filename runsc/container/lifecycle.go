@@ -387,3 +387,44 @@ func killProcess(pid int, start uint64) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Exec starts p in running container id with stdio as its FDs 0, 1 and 2,
+// and returns its pid in the container.
+func Exec(conf *config.Config, id string, p *control.Process, stdio [3]int) (int, error) {
+	s, err := Load(conf.RootDir, id)
+	if err != nil {
+		return 0, err
+	}
+	if s.Status != Running {
+		return 0, fmt.Errorf("container %q is %s, not running", id, s.Status)
+	}
+	r, err := control.Call(Dir(conf.RootDir, id), &control.Request{Op: control.OpExec, Process: p}, stdio[:]...)
+	if err != nil {
+		if errors.Is(err, control.ErrNoSandbox) {
+			return 0, fmt.Errorf("container %q is not running", id)
+		}
+		return 0, fmt.Errorf("container %q: %w", id, err)
+	}
+	return r.PID, nil
+}
+
+// Signal sends sig to process pid of container id.
+func Signal(conf *config.Config, id string, pid int, sig unix.Signal) error {
+	_, err := control.Call(Dir(conf.RootDir, id), &control.Request{Op: control.OpSignal, Sig: int(sig), PID: pid})
+	return err
+}
+
+// Stats returns the container's resource usage.
+func Stats(conf *config.Config, id string) (*control.Stats, error) {
+	if _, err := Load(conf.RootDir, id); err != nil {
+		return nil, err
+	}
+	r, err := control.Call(Dir(conf.RootDir, id), &control.Request{Op: control.OpStats})
+	if err != nil {
+		if errors.Is(err, control.ErrNoSandbox) {
+			return nil, fmt.Errorf("container %q is not running", id)
+		}
+		return nil, fmt.Errorf("container %q: stats: %w", id, err)
+	}
+	return r.Stats, nil
+}

@@ -36,7 +36,7 @@ func busyboxBundle(t *testing.T, edit func(spec map[string]any), args ...string)
 	if err := os.WriteFile(filepath.Join(rootfs, "bin", "busybox"), data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, app := range []string{"sh", "echo", "sleep", "cat", "ls", "id"} {
+	for _, app := range []string{"sh", "echo", "sleep", "cat", "ls", "id", "pwd"} {
 		if err := os.Symlink("busybox", filepath.Join(rootfs, "bin", app)); err != nil {
 			t.Fatal(err)
 		}
@@ -324,5 +324,70 @@ func TestOCIBadInput(t *testing.T) {
 	}
 	if s := e.state("dup"); s["status"] != "created" {
 		t.Errorf("the first container after a duplicate create: %v", s)
+	}
+}
+
+func TestOCIExec(t *testing.T) {
+	e := newOCIEnv(t)
+	b := busyboxBundle(t, func(spec map[string]any) {
+		p := spec["process"].(map[string]any)
+		p["env"] = append(p["env"].([]any), "FROM_SPEC=yes")
+	}, "sleep", "1000")
+	if code, out := e.detached("create", "--bundle", b, "x1"); code != 0 {
+		t.Fatalf("create: exit %d: %s", code, out)
+	}
+	t.Cleanup(func() { e.runsc("delete", "--force", "x1") })
+	if r := e.runsc("exec", "x1", "echo", "hi"); r.code == 0 || !strings.Contains(r.stderr, "not running") {
+		t.Errorf("exec before start: %v", r)
+	}
+	if r := e.runsc("start", "x1"); r.code != 0 {
+		t.Fatalf("start: %v", r)
+	}
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string
+	}{
+		{[]string{"echo", "hi"}, 0, "hi\n"},
+		{[]string{"sh", "-c", "exit 7"}, 7, ""},
+		{[]string{"sh", "-c", "echo $FROM_SPEC $EXTRA"}, 0, "yes more\n"},
+		{[]string{"--user", "1000:1000", "sh", "-c", "id -u; id -g"}, 0, "1000\n1000\n"},
+		{[]string{"--cwd", "/tmp", "sh", "-c", "pwd"}, 0, "/tmp\n"},
+		{[]string{"nonexistent"}, 1, ""},
+	} {
+		// Flags, then the container ID, then the command.
+		args := []string{"exec", "--env", "EXTRA=more"}
+		cmd := tc.args
+		for len(cmd) > 0 && strings.HasPrefix(cmd[0], "--") {
+			args, cmd = append(args, cmd[0], cmd[1]), cmd[2:]
+		}
+		args = append(append(args, "x1"), cmd...)
+		r := e.runsc(args...)
+		if r.code != tc.code || r.stdout != tc.stdout {
+			t.Errorf("exec %q: %v, want exit %d and stdout %q", tc.args, r, tc.code, tc.stdout)
+		}
+	}
+	// Detached: the pid file names a host process that lasts as long as
+	// the exec'd one.
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	if code, out := e.detached("exec", "--detach", "--pid-file", pidFile, "x1", "sleep", "2"); code != 0 {
+		t.Fatalf("exec --detach: exit %d: %s", code, out)
+	}
+	text, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatalf("pid file: %v", err)
+	}
+	pid, _ := strconv.Atoi(string(text))
+	if !alive(pid) {
+		t.Errorf("the process of the pid file (%d) is not running", pid)
+	}
+	if r := e.runsc("ps", "x1"); strings.Count(r.stdout, "sleep") != 2 {
+		t.Errorf("ps with the detached exec: %v", r)
+	}
+	for alive(pid) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if r := e.runsc("ps", "x1"); strings.Count(r.stdout, "sleep") != 1 {
+		t.Errorf("ps after the detached exec ended: %v", r)
 	}
 }
