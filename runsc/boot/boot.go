@@ -27,8 +27,11 @@ type Args struct {
 	// so that an Args that does not set it never takes stdin for a
 	// filestore.
 	FilestoreFD int
-	// Overlay is how the root is mounted (--overlay2).
-	Overlay config.Overlay2
+	// Overlay is how the root is mounted (--overlay2); RootReadOnly
+	// makes the root read-only for the application (root.readonly of an
+	// OCI spec).
+	Overlay      config.Overlay2
+	RootReadOnly bool
 	// ExecPath is the path of the program in the container (resolved
 	// from the working directory); Argv[0] is what the user named.
 	ExecPath string
@@ -39,6 +42,20 @@ type Args struct {
 	Envv []string
 	// Stdio are host FDs that become the application's FDs 0, 1 and 2.
 	Stdio [3]int
+	// UID, GID and Groups are the first process's credentials (root with
+	// every capability when all are zero); Rlimits override the default
+	// resource limits.
+	UID, GID uint32
+	Groups   []uint32
+	Rlimits  []Rlimit
+	// ControlFD, if above 2 (not a standard FD), is the listening
+	// control socket (runsc/control) to serve; with WaitStart, the first
+	// process starts only when a start request arrives.
+	ControlFD int
+	WaitStart bool
+	// ExitFD, if above 2, is a file that gets the first process's wait
+	// status, as decimal text, when it ends.
+	ExitFD int
 	// Hostname is the UTS node name the application sees.
 	Hostname string
 	// Platform is the --platform value ("ptrace").
@@ -52,12 +69,26 @@ type Args struct {
 	Log            io.Writer
 }
 
+// Rlimit is a resource limit of the first process.
+type Rlimit struct {
+	Resource int
+	Cur, Max uint64
+}
+
 // ExitStatus is how the first process's thread group ended.
 type ExitStatus struct {
 	// Code is the exit code when Signal is 0.
 	Code int
 	// Signal is the signal that killed the thread group, or 0.
 	Signal int
+}
+
+// WaitStatus returns the status as wait(2) encodes it.
+func (s ExitStatus) WaitStatus() int {
+	if s.Signal != 0 {
+		return s.Signal & 0x7f
+	}
+	return (s.Code & 0xff) << 8
 }
 
 // ShellCode returns the status a shell reports: Code, or 128+Signal.

@@ -1,6 +1,7 @@
 package boot
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -47,9 +48,11 @@ type mountSpec struct {
 // root is the gofer's file system under an overlay whose upper layer is a
 // tmpfs with its data in upperMF (o enabled; the gofer's file system is
 // then read-only) or the gofer's file system alone, writable (--overlay2=
-// none). It returns the gofer file system, whose Done channel closes if
-// the gofer dies.
-func setupFilesystems(k *kernel.Kernel, mf *pgalloc.MemoryFile, goferFD int, o config.Overlay2, upperMF *pgalloc.MemoryFile) (*gofer.Filesystem, error) {
+// none). A missing mount point is created, as runc does in a container's
+// root; then the root is made read-only if rootReadOnly (an OCI spec's
+// root.readonly). It returns the gofer file system, whose Done channel
+// closes if the gofer dies.
+func setupFilesystems(k *kernel.Kernel, mf *pgalloc.MemoryFile, goferFD int, o config.Overlay2, upperMF *pgalloc.MemoryFile, rootReadOnly bool) (*gofer.Filesystem, error) {
 	client, rootInode, err := lisafs.Connect(goferFD, goferChannels)
 	if err != nil {
 		return nil, fmt.Errorf("connect to the gofer: %w", err)
@@ -93,13 +96,25 @@ func setupFilesystems(k *kernel.Kernel, mf *pgalloc.MemoryFile, goferFD int, o c
 		{"/tmp", tmpFS, tmpRoot, "tmpfs", vfs.MountFlags{NoSuid: true, NoDev: true}},
 	} {
 		root := ns.Root()
-		vd, err := v.GetDentryAt(bootContext{}, &vfs.PathOperation{Root: root, Start: root, Path: m.path, FollowFinal: true})
+		pop := &vfs.PathOperation{Root: root, Start: root, Path: m.path, FollowFinal: true}
+		vd, err := v.GetDentryAt(bootContext{}, pop)
+		if errors.Is(err, linux.ENOENT) {
+			if err = v.MkdirAt(bootContext{}, pop, 0o755); err == nil {
+				vd, err = v.GetDentryAt(bootContext{}, pop)
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("mount %s: %w", m.path, err)
 		}
 		if _, err := v.Mount(vd, m.fs, v.NewRootDentry(m.fs, m.root), m.src, m.flags); err != nil {
 			return nil, fmt.Errorf("mount %s: %w", m.path, err)
 		}
+	}
+	if rootReadOnly {
+		rm := ns.Root().Mount
+		f := rm.Flags()
+		f.ReadOnly = true
+		rm.SetFlags(f)
 	}
 	return gfs.Impl().(*gofer.Filesystem), nil
 }

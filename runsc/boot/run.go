@@ -3,17 +3,22 @@ package boot
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/log"
 	"bulwark.dev/bulwark/pkg/sentry/arch"
 	"bulwark.dev/bulwark/pkg/sentry/fsimpl/host"
 	"bulwark.dev/bulwark/pkg/sentry/kernel"
+	"bulwark.dev/bulwark/pkg/sentry/kernel/auth"
 	"bulwark.dev/bulwark/pkg/sentry/pgalloc"
 	"bulwark.dev/bulwark/pkg/sentry/platform"
 	"bulwark.dev/bulwark/pkg/sentry/platform/ptrace"
 	"bulwark.dev/bulwark/pkg/sentry/strace"
 	syscalls "bulwark.dev/bulwark/pkg/sentry/syscalls/linux"
+	"bulwark.dev/bulwark/pkg/sentry/vfs"
+	"bulwark.dev/bulwark/runsc/control"
 	"golang.org/x/sys/unix"
 )
 
@@ -66,59 +71,41 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 	if err != nil {
 		return ExitStatus{}, err
 	}
-	gfs, err := setupFilesystems(k, mf, args.GoferFD, args.Overlay, upperMF)
+	gfs, err := setupFilesystems(k, mf, args.GoferFD, args.Overlay, upperMF, args.RootReadOnly)
 	if err != nil {
 		return ExitStatus{}, err
 	}
 	defer gfs.Release()
 
-	limits := kernel.DefaultLimits()
-	fds := kernel.NewFDTable()
-	var ctty *kernel.TTY
-	for i, hfd := range args.Stdio {
-		// The application gets copies: runsc boot keeps its own stderr
-		// to report errors on after the application's FDs are gone.
-		dup, err := unix.FcntlInt(uintptr(hfd), unix.F_DUPFD_CLOEXEC, 0)
-		if err != nil {
-			fds.Release()
-			return ExitStatus{}, fmt.Errorf("stdio fd %d: %w", i, err)
+	var ctl *controller
+	if args.ControlFD > 2 {
+		ctl = newController(k, args.ControlFD, func(p *control.Process, stdio []int) (*kernel.ThreadGroup, error) {
+			tg, _, err := startProcess(k, processSpec{
+				path: p.Argv[0], argv: p.Argv, envv: p.Envv, cwd: p.Cwd,
+				uid: p.UID, gid: p.GID, groups: p.Groups, stdio: stdio,
+			})
+			return tg, err
+		})
+		defer ctl.stop()
+		if args.WaitStart {
+			select {
+			case <-ctl.startReq:
+			case <-ctl.destroyReq:
+				return ExitStatus{}, ErrDestroyed
+			}
 		}
-		f, err := host.ImportFD(k, dup)
-		if err != nil {
-			unix.Close(dup)
-			fds.Release()
-			return ExitStatus{}, fmt.Errorf("stdio fd %d: %w", i, err)
-		}
-		if ctty == nil {
-			ctty = host.TTYOf(f)
-		}
-		fds.SetFD(int32(i), f, false, uint64(limits[kernel.RLIMIT_NOFILE].Cur))
-		f.DecRef()
 	}
-	root := k.MountNS.Root()
-	t, err := k.NewProcessFromExec(kernel.ExecArgs{
-		Path:   args.ExecPath,
-		Argv:   args.Argv,
-		Envv:   args.Envv,
-		FDs:    fds,
-		FS:     kernel.NewFSContext(root, workingDirectory(k, args.Cwd)),
-		Limits: limits,
+	tg, ctty, err := startProcess(k, processSpec{
+		path: args.ExecPath, argv: args.Argv, envv: args.Envv, cwd: args.Cwd,
+		uid: args.UID, gid: args.GID, groups: args.Groups, rlimits: args.Rlimits,
+		stdio: args.Stdio[:],
 	})
+	if ctl != nil {
+		ctl.initStarted(tg, err)
+	}
 	if err != nil {
-		fds.Release()
-		return ExitStatus{}, &ExecError{Err: err}
+		return ExitStatus{}, err
 	}
-	tg := t.ThreadGroup()
-	if ctty != nil {
-		// It cannot fail for a new session leader; if it did, the
-		// program would run without a controlling terminal.
-		if err := ctty.Acquire(t, false, true); err != nil {
-			log.Warningf("boot: controlling terminal: %v", err)
-			ctty = nil
-		}
-	}
-	log.Infof("starting %s", args.ExecPath)
-	t.Start()
 	for {
 		select {
 		case <-gfs.Done():
@@ -139,7 +126,15 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 			}
 		case <-tg.Done():
 			es := tg.ExitStatus()
-			return ExitStatus{Code: es.Code, Signal: int(es.Signal)}, nil
+			status := ExitStatus{Code: es.Code, Signal: int(es.Signal)}
+			if args.ExitFD > 2 {
+				// Before the control socket closes, so that a
+				// `runsc wait` that finds it closed finds this.
+				f := os.NewFile(uintptr(args.ExitFD), "exit-status")
+				fmt.Fprintf(f, "%d\n", status.WaitStatus())
+				f.Close()
+			}
+			return status, nil
 		}
 	}
 }
@@ -165,4 +160,124 @@ func terminalSignal(tty *kernel.TTY, s linux.Signal) bool {
 		return true
 	}
 	return false
+}
+
+// ErrDestroyed is Run's error when the container was deleted before it
+// was started.
+var ErrDestroyed = errors.New("the container was deleted before it started")
+
+// processSpec is a process to start in the sandbox: the container's init
+// or an exec'd process.
+type processSpec struct {
+	// path names the program: absolute, relative to cwd, or a bare
+	// name looked up in envv's PATH inside the container.
+	path       string
+	argv, envv []string
+	cwd        string
+	uid, gid   uint32
+	groups     []uint32
+	rlimits    []Rlimit
+	// stdio are host FDs for the process's FDs 0, 1 and 2; they are
+	// duplicated, the caller keeps its own.
+	stdio []int
+}
+
+// startProcess starts a process with no parent in the sandbox (like the
+// children of a pid namespace's creator) and returns it running. If one of
+// its stdio FDs is a host terminal, the first of them becomes the
+// controlling terminal of the new process's session (returned; nil if
+// none), as a login shell's terminal is, with the process's group in the
+// foreground.
+func startProcess(k *kernel.Kernel, ps processSpec) (*kernel.ThreadGroup, *kernel.TTY, error) {
+	limits := kernel.DefaultLimits()
+	for _, r := range ps.rlimits {
+		if r.Resource < 0 || r.Resource >= len(limits) {
+			return nil, nil, fmt.Errorf("rlimit %d: unknown resource", r.Resource)
+		}
+		limits[r.Resource] = kernel.Limit{Cur: r.Cur, Max: r.Max}
+	}
+	fds := kernel.NewFDTable()
+	var ctty *kernel.TTY
+	for i, hfd := range ps.stdio {
+		// The application gets copies: runsc boot keeps its own stderr
+		// to report errors on after the application's FDs are gone.
+		dup, err := unix.FcntlInt(uintptr(hfd), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			fds.Release()
+			return nil, nil, fmt.Errorf("stdio fd %d: %w", i, err)
+		}
+		f, err := host.ImportFD(k, dup)
+		if err != nil {
+			unix.Close(dup)
+			fds.Release()
+			return nil, nil, fmt.Errorf("stdio fd %d: %w", i, err)
+		}
+		if ctty == nil {
+			ctty = host.TTYOf(f)
+		}
+		fds.SetFD(int32(i), f, false, uint64(limits[kernel.RLIMIT_NOFILE].Cur))
+		f.DecRef()
+	}
+	root := k.MountNS.Root()
+	cwd := workingDirectory(k, ps.cwd)
+	path := lookPath(k, root, cwd, ps.path, ps.envv)
+	if !strings.Contains(path, "/") {
+		fds.Release()
+		return nil, nil, &ExecError{Err: fmt.Errorf("%q: executable file not found in $PATH: %w", path, linux.ENOENT)}
+	}
+	creds := auth.Root()
+	if ps.uid != 0 || ps.gid != 0 || len(ps.groups) != 0 {
+		creds = auth.ForUser(ps.uid, ps.gid, ps.groups)
+	}
+	t, err := k.NewProcessFromExec(kernel.ExecArgs{
+		Path:   path,
+		Argv:   ps.argv,
+		Envv:   ps.envv,
+		FDs:    fds,
+		FS:     kernel.NewFSContext(root, cwd),
+		Limits: limits,
+		Creds:  creds,
+	})
+	if err != nil {
+		fds.Release()
+		return nil, nil, &ExecError{Err: err}
+	}
+	if ctty != nil {
+		// It cannot fail for a new session leader; if it did, the
+		// program would run without a controlling terminal.
+		if err := ctty.Acquire(t, false, true); err != nil {
+			log.Warningf("boot: controlling terminal: %v", err)
+			ctty = nil
+		}
+	}
+	log.Infof("starting %s", path)
+	t.Start()
+	return t.ThreadGroup(), ctty, nil
+}
+
+// lookPath resolves a program name without a slash through the PATH of
+// envv inside the container, as execvp would; other names are returned
+// as they are. A name not found is returned unchanged, so that exec
+// reports ENOENT for it.
+func lookPath(k *kernel.Kernel, root, cwd vfs.VirtualDentry, name string, envv []string) string {
+	if name == "" || strings.Contains(name, "/") {
+		return name
+	}
+	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	for _, e := range envv {
+		if v, ok := strings.CutPrefix(e, "PATH="); ok {
+			path = v
+		}
+	}
+	for _, dir := range strings.Split(path, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		cand := dir + "/" + name
+		st, err := k.VFS.StatAt(bootContext{}, &vfs.PathOperation{Root: root, Start: cwd, Path: cand, FollowFinal: true})
+		if err == nil && vfs.IsRegular(st.Mode) && st.Mode&0o111 != 0 {
+			return cand
+		}
+	}
+	return name
 }

@@ -28,6 +28,8 @@ type Boot struct {
 	goferFD     int
 	logFD       int
 	filestoreFD int
+	controlFD   int
+	exitFD      int
 }
 
 // Name implements subcommands.Command.
@@ -51,12 +53,18 @@ func (b *Boot) SetFlags(f *flag.FlagSet) {
 	f.IntVar(&b.goferFD, sandbox.FlagGoferFD, -1, "FD of the connection to the gofer")
 	f.IntVar(&b.logFD, sandbox.FlagLogFD, -1, "FD of the debug log (default: stderr)")
 	f.IntVar(&b.filestoreFD, sandbox.FlagFilestoreFD, -1, "FD of the file that holds the root overlay's upper-layer data (default: memory)")
+	f.IntVar(&b.controlFD, sandbox.FlagControlFD, -1, "FD of the listening control socket (runsc create)")
+	f.IntVar(&b.exitFD, sandbox.FlagExitFD, -1, "FD of the file to write the first process's wait status to")
 }
 
 // Execute implements subcommands.Command.
 func (b *Boot) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommands.ExitStatus {
 	_, env := confAndEnv(args)
 	status, err := b.run()
+	if errors.Is(err, boot.ErrDestroyed) {
+		// `runsc delete` of a container never started: nothing to say.
+		return subcommands.ExitSuccess
+	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "runsc: boot: %v\n", err)
 		var ee *boot.ExecError
@@ -84,10 +92,7 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 	}
 	defer signal.Stop(sigs)
 
-	if err := sandbox.SetParentDeathSignal(); err != nil {
-		return boot.ExitStatus{}, err
-	}
-	sandbox.CloseOnExec(b.bootFD, b.goferFD, b.logFD, b.filestoreFD)
+	sandbox.CloseOnExec(b.bootFD, b.goferFD, b.logFD, b.filestoreFD, b.controlFD, b.exitFD)
 
 	// The flags of the command line that started this process arrive
 	// serialized in the request; this process's own global flags are
@@ -95,6 +100,11 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 	req, err := sandbox.ReadBootRequest(b.bootFD)
 	if err != nil {
 		return boot.ExitStatus{}, err
+	}
+	if !req.Detached {
+		if err := sandbox.SetParentDeathSignal(); err != nil {
+			return boot.ExitStatus{}, err
+		}
 	}
 	conf, err := config.FromJSON(req.Config)
 	if err != nil {
@@ -134,11 +144,19 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 		GoferFD:        b.goferFD,
 		FilestoreFD:    b.filestoreFD,
 		Overlay:        conf.GetOverlay2(),
+		RootReadOnly:   req.RootReadOnly,
 		ExecPath:       req.ExecPath,
 		Cwd:            req.Cwd,
 		Argv:           req.Argv,
 		Envv:           req.Envv,
 		Stdio:          [3]int{0, 1, 2},
+		UID:            req.UID,
+		GID:            req.GID,
+		Groups:         req.Groups,
+		Rlimits:        bootRlimits(req.Rlimits),
+		ControlFD:      b.controlFD,
+		ExitFD:         b.exitFD,
+		WaitStart:      req.WaitStart,
 		Hostname:       req.Hostname,
 		Platform:       conf.Platform,
 		Strace:         conf.Strace,
@@ -148,4 +166,13 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 	}
 	log.Debugf("boot: calling boot.Run for %q (%s), platform %s", args.Argv, args.ExecPath, args.Platform)
 	return boot.Run(args, forward)
+}
+
+// bootRlimits converts the request's resource limits.
+func bootRlimits(rs []sandbox.Rlimit) []boot.Rlimit {
+	var out []boot.Rlimit
+	for _, r := range rs {
+		out = append(out, boot.Rlimit{Resource: r.Resource, Cur: r.Cur, Max: r.Max})
+	}
+	return out
 }

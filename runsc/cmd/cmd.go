@@ -115,6 +115,9 @@ func newCommander(fs *flag.FlagSet, env Env) *subcommands.Commander {
 	cdr.Register(cdr.HelpCommand(), "")
 	cdr.Register(cdr.FlagsCommand(), "")
 	cdr.Register(&Do{}, "")
+	for _, c := range []subcommands.Command{&Spec{}, &Create{}, &Start{}, &Run{}, &State{}, &List{}, &Kill{}, &Delete{}, &Wait{}, &PS{}, &Exec{}, &Events{}} {
+		cdr.Register(c, "oci")
+	}
 	cdr.Register(&Syscalls{}, "")
 	cdr.Register(&Boot{}, internalGroup)
 	cdr.Register(&Gofer{}, internalGroup)

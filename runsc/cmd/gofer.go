@@ -20,6 +20,7 @@ type Gofer struct {
 	root     string
 	sockFD   int
 	readOnly bool
+	detached bool
 }
 
 // Name implements subcommands.Command.
@@ -46,6 +47,7 @@ func (g *Gofer) SetFlags(f *flag.FlagSet) {
 	f.StringVar(&g.root, sandbox.FlagGoferRoot, "", "directory to serve")
 	f.IntVar(&g.sockFD, sandbox.FlagGoferSockFD, -1, "FD of the main LISAFS socket")
 	f.BoolVar(&g.readOnly, sandbox.FlagGoferReadOnly, false, "refuse every change with EROFS")
+	f.BoolVar(&g.detached, sandbox.FlagGoferDetached, false, "outlive the parent process (runsc create)")
 }
 
 // Execute implements subcommands.Command.
@@ -62,8 +64,10 @@ func (g *Gofer) run() error {
 	if g.root == "" || g.sockFD < 0 {
 		return fmt.Errorf("--%s and --%s are required", sandbox.FlagGoferRoot, sandbox.FlagGoferSockFD)
 	}
-	if err := sandbox.SetParentDeathSignal(); err != nil {
-		return err
+	if !g.detached {
+		if err := sandbox.SetParentDeathSignal(); err != nil {
+			return err
+		}
 	}
 	sandbox.CloseOnExec(g.sockFD)
 	// fsgofer creates files with exactly the mode the sentry asks for.

@@ -19,6 +19,8 @@ const (
 	FlagGoferRoot     = "root"
 	FlagGoferSockFD   = "sock-fd"
 	FlagGoferReadOnly = "read-only"
+	// FlagGoferDetached says the gofer must not die with its parent.
+	FlagGoferDetached = "detached"
 )
 
 // StartGofer starts `runsc gofer` (by re-executing /proc/self/exe) to serve
@@ -36,8 +38,21 @@ func StartGofer(root string, readOnly bool) (sentryEnd int, proc *os.Process, er
 	return startGofer("/proc/self/exe", root, readOnly)
 }
 
+// StartGoferDetached is StartGofer for a gofer that outlives the runsc that
+// starts it (`runsc create`): it is not killed when that thread dies, and
+// runs in a session of its own. It still exits when the sandbox closes its
+// end of the socket.
+func StartGoferDetached(root string, readOnly bool) (sentryEnd int, proc *os.Process, err error) {
+	return startGoferOpts("/proc/self/exe", root, readOnly, true)
+}
+
 // startGofer is StartGofer with the runsc executable to run.
 func startGofer(exe, root string, readOnly bool) (int, *os.Process, error) {
+	return startGoferOpts(exe, root, readOnly, false)
+}
+
+// startGoferOpts starts the gofer, detached from the caller if detached.
+func startGoferOpts(exe, root string, readOnly, detached bool) (int, *os.Process, error) {
 	if root == "" {
 		return -1, nil, errors.New("sandbox: gofer: empty root path")
 	}
@@ -67,6 +82,11 @@ func startGofer(exe, root string, readOnly bool) (int, *os.Process, error) {
 			Cloneflags: unix.CLONE_NEWNS,
 			Pdeathsig:  unix.SIGKILL,
 		},
+	}
+	if detached {
+		cmd.SysProcAttr.Pdeathsig = 0
+		cmd.SysProcAttr.Setsid = true
+		cmd.Args = append(cmd.Args, "--"+FlagGoferDetached)
 	}
 	if os.Geteuid() != 0 {
 		uid, gid := os.Getuid(), os.Getgid()

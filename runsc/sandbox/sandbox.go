@@ -35,6 +35,12 @@ const (
 	FlagGoferFD     = "gofer-fd"
 	FlagLogFD       = "log-fd"
 	FlagFilestoreFD = "filestore-fd"
+	// FlagControlFD names the listening control socket (runsc/control)
+	// of a sandbox started by `runsc create`.
+	FlagControlFD = "control-fd"
+	// FlagExitFD names a file that the sandbox writes its first
+	// process's wait status to, as decimal text, before it exits.
+	FlagExitFD = "exit-fd"
 )
 
 // BootRequest is what `runsc boot` needs besides its FDs. It travels as JSON
@@ -53,6 +59,28 @@ type BootRequest struct {
 	// Cwd is the program's working directory in the container ("/" if
 	// empty or missing there).
 	Cwd string `json:"cwd"`
+	// UID, GID and Groups are the program's credentials; Rlimits its
+	// resource limits beyond the defaults.
+	UID     uint32   `json:"uid,omitempty"`
+	GID     uint32   `json:"gid,omitempty"`
+	Groups  []uint32 `json:"groups,omitempty"`
+	Rlimits []Rlimit `json:"rlimits,omitempty"`
+	// RootReadOnly makes the container's root read-only (the OCI spec's
+	// root.readonly).
+	RootReadOnly bool `json:"root_read_only,omitempty"`
+	// WaitStart says the program starts only when a start request
+	// arrives on the control socket (`runsc create`, then `start`).
+	WaitStart bool `json:"wait_start,omitempty"`
+	// Detached says the sandbox outlives the runsc that started it: it
+	// must not die with its parent.
+	Detached bool `json:"detached,omitempty"`
+}
+
+// Rlimit is one resource limit of the program.
+type Rlimit struct {
+	Resource int    `json:"resource"`
+	Cur      uint64 `json:"cur"`
+	Max      uint64 `json:"max"`
 }
 
 // ForwardedSignals are the signals runsc passes on to the sandbox process,
@@ -85,6 +113,12 @@ type Args struct {
 	// (ForegroundTerminal): the sandbox process gets a process group of
 	// its own in the terminal's foreground (see tty.go).
 	Terminal *os.File
+	// Control, if not nil, is the listening control socket the sandbox
+	// serves (see runsc/control); the caller keeps its copy.
+	Control *os.File
+	// ExitFile, if not nil, receives the first process's wait status
+	// when it ends (FlagExitFD); the caller keeps its copy.
+	ExitFile *os.File
 }
 
 // Sandbox is a started sandbox process.
@@ -122,8 +156,16 @@ func Start(args Args) (*Sandbox, error) {
 		"--" + FlagBootFD + "=" + strconv.Itoa(4),
 	}
 	if args.Log != nil {
+		bootArgs = append(bootArgs, "--"+FlagLogFD+"="+strconv.Itoa(3+len(extra)))
 		extra = append(extra, args.Log)
-		bootArgs = append(bootArgs, "--"+FlagLogFD+"="+strconv.Itoa(5))
+	}
+	if args.Control != nil {
+		bootArgs = append(bootArgs, "--"+FlagControlFD+"="+strconv.Itoa(3+len(extra)))
+		extra = append(extra, args.Control)
+	}
+	if args.ExitFile != nil {
+		bootArgs = append(bootArgs, "--"+FlagExitFD+"="+strconv.Itoa(3+len(extra)))
+		extra = append(extra, args.ExitFile)
 	}
 	if args.Filestore != nil {
 		extra = append(extra, args.Filestore)
@@ -149,6 +191,12 @@ func Start(args Args) (*Sandbox, error) {
 	if args.Terminal != nil {
 		cmd.SysProcAttr.Foreground = true
 		cmd.SysProcAttr.Ctty = int(args.Terminal.Fd())
+	}
+	if req.Detached {
+		// It outlives runsc, in a session of its own, like runc's
+		// container process.
+		cmd.SysProcAttr.Pdeathsig = 0
+		cmd.SysProcAttr.Setsid = true
 	}
 	if userNamespace(conf) {
 		uid, gid := os.Getuid(), os.Getgid()

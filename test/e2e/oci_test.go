@@ -1,0 +1,420 @@
+package e2e_test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The OCI commands driven as a container engine drives them: bundles on
+// disk, a state directory (--root), create/start/state/kill/wait/delete.
+
+// busyboxBundle makes a bundle whose rootfs holds the host's static
+// busybox, with config.json from `runsc spec -- args...` (no terminal).
+func busyboxBundle(t *testing.T, edit func(spec map[string]any), args ...string) string {
+	t.Helper()
+	bb, err := exec.LookPath("busybox")
+	if err != nil {
+		t.Skip("needs busybox on the host (Debian's busybox-static or busybox)") // reason on the line
+	}
+	dir := t.TempDir()
+	rootfs := filepath.Join(dir, "rootfs")
+	// Only /bin: the sandbox creates the mount points (/dev, /proc, /tmp)
+	// itself.
+	for _, d := range []string{"bin"} {
+		if err := os.MkdirAll(filepath.Join(rootfs, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(bb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rootfs, "bin", "busybox"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, app := range []string{"sh", "echo", "sleep", "cat", "ls", "id", "pwd"} {
+		if err := os.Symlink("busybox", filepath.Join(rootfs, "bin", app)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := run(t, append([]string{runsc(t), "spec", "--bundle", dir, "--"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("runsc spec: %v", r)
+	}
+	cfg := filepath.Join(dir, "config.json")
+	var spec map[string]any
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &spec); err != nil {
+		t.Fatal(err)
+	}
+	spec["process"].(map[string]any)["terminal"] = false
+	if edit != nil {
+		edit(spec)
+	}
+	if b, err = json.Marshal(spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// ociEnv is a state directory and the runsc command line that uses it.
+type ociEnv struct {
+	t    *testing.T
+	root string
+}
+
+func newOCIEnv(t *testing.T) *ociEnv {
+	return &ociEnv{t: t, root: filepath.Join(t.TempDir(), "state")}
+}
+
+// runsc runs runsc with --root and args and returns how it ended.
+func (e *ociEnv) runsc(args ...string) result {
+	e.t.Helper()
+	return run(e.t, append([]string{runsc(e.t), "--root", e.root}, args...)...)
+}
+
+// detached runs a runsc command that leaves a sandbox behind (create,
+// run --detach): the sandbox keeps the stdio it was given, so they are
+// files here rather than pipes that would not reach EOF.
+func (e *ociEnv) detached(args ...string) (code int, out string) {
+	e.t.Helper()
+	f, err := os.CreateTemp(e.t.TempDir(), "out")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command(runsc(e.t), append([]string{"--root", e.root}, args...)...)
+	cmd.Stdout, cmd.Stderr = f, f
+	err = cmd.Run()
+	if err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			e.t.Fatalf("runsc %v: %v", args, err)
+		}
+	}
+	b, _ := os.ReadFile(f.Name())
+	return cmd.ProcessState.ExitCode(), string(b)
+}
+
+// state returns `runsc state id` decoded.
+func (e *ociEnv) state(id string) map[string]any {
+	e.t.Helper()
+	r := e.runsc("state", id)
+	if r.code != 0 {
+		e.t.Fatalf("state %s: %v", id, r)
+	}
+	var s map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		e.t.Fatalf("state %s: %v in %q", id, err, r.stdout)
+	}
+	return s
+}
+
+// leftovers lists what remains in the state directory.
+func (e *ociEnv) leftovers() []string {
+	ents, _ := os.ReadDir(e.root)
+	var names []string
+	for _, d := range ents {
+		names = append(names, d.Name())
+	}
+	return names
+}
+
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
+}
+
+func TestOCIRun(t *testing.T) {
+	e := newOCIEnv(t)
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string
+	}{
+		{[]string{"echo", "hi"}, 0, "hi\n"},
+		{[]string{"sh", "-c", "exit 3"}, 3, ""},
+		{[]string{"sh", "-c", "kill -TERM $$"}, 128 + 15, ""},
+		{[]string{"id"}, 0, "uid=0 gid=0"},
+	} {
+		b := busyboxBundle(t, nil, tc.args...)
+		r := e.runsc("run", "--bundle", b, "r1")
+		if r.code != tc.code || !strings.HasPrefix(r.stdout, tc.stdout) {
+			t.Errorf("run %q: %v, want exit %d and stdout %q", tc.args, r, tc.code, tc.stdout)
+		}
+		if left := e.leftovers(); len(left) != 0 {
+			t.Errorf("run %q left %v in the state directory", tc.args, left)
+		}
+	}
+}
+
+func TestOCIRootReadOnly(t *testing.T) {
+	e := newOCIEnv(t)
+	for _, tc := range []struct {
+		readonly bool
+		want     string
+	}{
+		{true, "Read-only file system"},
+		{false, "written"},
+	} {
+		b := busyboxBundle(t, func(spec map[string]any) {
+			spec["root"].(map[string]any)["readonly"] = tc.readonly
+		}, "sh", "-c", "echo x > /f && echo written; ls /; echo tmp > /tmp/t && cat /tmp/t")
+		r := e.runsc("run", "--bundle", b, "ro")
+		if !strings.Contains(r.stdout+r.stderr, tc.want) || !strings.Contains(r.stdout, "tmp\n") {
+			t.Errorf("readonly=%v: %v, want %q and a writable /tmp", tc.readonly, r, tc.want)
+		}
+		// The overlay keeps writes (and the mount points it made) off
+		// the host.
+		ents, _ := os.ReadDir(filepath.Join(b, "rootfs"))
+		if len(ents) != 1 {
+			t.Errorf("readonly=%v: the host rootfs now holds %v", tc.readonly, ents)
+		}
+	}
+}
+
+func TestOCIRunUserAndEnv(t *testing.T) {
+	e := newOCIEnv(t)
+	b := busyboxBundle(t, func(spec map[string]any) {
+		p := spec["process"].(map[string]any)
+		p["user"] = map[string]any{"uid": 1000, "gid": 1000, "additionalGids": []int{5}}
+		p["env"] = append(p["env"].([]any), "GREETING=hello")
+		p["cwd"] = "/tmp"
+	}, "sh", "-c", `id -u; id -g; id -G; echo $GREETING; pwd`)
+	r := e.runsc("run", "--bundle", b, "u1")
+	if want := "1000\n1000\n1000 5\nhello\n/tmp\n"; r.code != 0 || r.stdout != want {
+		t.Errorf("run: %v, want stdout %q", r, want)
+	}
+}
+
+func TestOCILifecycle(t *testing.T) {
+	e := newOCIEnv(t)
+	b := busyboxBundle(t, nil, "sleep", "1000")
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	mountsBefore, _ := os.ReadFile("/proc/self/mountinfo")
+
+	if code, out := e.detached("create", "--bundle", b, "--pid-file", pidFile, "c1"); code != 0 {
+		t.Fatalf("create: exit %d: %s", code, out)
+	}
+	pidText, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatalf("pid file: %v", err)
+	}
+	pid, _ := strconv.Atoi(string(pidText))
+	s := e.state("c1")
+	if s["status"] != "created" || int(s["pid"].(float64)) != pid || s["bundle"] != b || s["ociVersion"] == "" {
+		t.Errorf("state after create: %v (pid file %d)", s, pid)
+	}
+	if !alive(pid) {
+		t.Fatalf("sandbox %d is not running after create", pid)
+	}
+	if r := e.runsc("list"); r.code != 0 || !strings.Contains(r.stdout, "c1") || !strings.Contains(r.stdout, "created") {
+		t.Errorf("list: %v", r)
+	}
+	if r := e.runsc("start", "c1"); r.code != 0 {
+		t.Fatalf("start: %v", r)
+	}
+	if s := e.state("c1"); s["status"] != "running" {
+		t.Errorf("state after start: %v", s)
+	}
+	if r := e.runsc("start", "c1"); r.code == 0 || !strings.Contains(r.stderr, "not created") {
+		t.Errorf("second start: %v", r)
+	}
+	if r := e.runsc("ps", "c1"); r.code != 0 || !strings.Contains(r.stdout, "sleep") {
+		t.Errorf("ps: %v", r)
+	}
+	var list []map[string]any
+	r := e.runsc("list", "--format", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list) != 1 || list[0]["status"] != "running" {
+		t.Errorf("list --format json: %v (%v)", r, err)
+	}
+	if r := e.runsc("delete", "c1"); r.code == 0 || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("delete of a running container: %v", r)
+	}
+
+	waited := make(chan result, 1)
+	go func() { waited <- e.runsc("wait", "c1") }()
+	if r := e.runsc("kill", "c1", "TERM"); r.code != 0 {
+		t.Fatalf("kill: %v", r)
+	}
+	if r := <-waited; r.code != 0 || !strings.Contains(r.stdout, `"exitStatus":143`) {
+		t.Errorf("wait: %v", r)
+	}
+	// The sandbox exits with its init.
+	for alive(pid) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s := e.state("c1"); s["status"] != "stopped" {
+		t.Errorf("state after kill: %v", s)
+	}
+	if r := e.runsc("kill", "c1"); r.code == 0 || !strings.Contains(r.stderr, "not running") {
+		t.Errorf("kill of a stopped container: %v", r)
+	}
+	if r := e.runsc("delete", "c1"); r.code != 0 {
+		t.Fatalf("delete: %v", r)
+	}
+	if left := e.leftovers(); len(left) != 0 {
+		t.Errorf("delete left %v", left)
+	}
+	if r := e.runsc("state", "c1"); r.code == 0 || !strings.Contains(r.stderr, "does not exist") {
+		t.Errorf("state after delete: %v", r)
+	}
+	mountsAfter, _ := os.ReadFile("/proc/self/mountinfo")
+	if string(mountsBefore) != string(mountsAfter) {
+		t.Errorf("host mounts changed:\nbefore %s\nafter %s", mountsBefore, mountsAfter)
+	}
+}
+
+func TestOCIDeleteCreatedAndForce(t *testing.T) {
+	e := newOCIEnv(t)
+	b := busyboxBundle(t, nil, "sleep", "1000")
+	for _, id := range []string{"never-started", "running"} {
+		if code, out := e.detached("create", "--bundle", b, id); code != 0 {
+			t.Fatalf("create %s: exit %d: %s", id, code, out)
+		}
+	}
+	if r := e.runsc("start", "running"); r.code != 0 {
+		t.Fatalf("start: %v", r)
+	}
+	pids := []int{int(e.state("never-started")["pid"].(float64)), int(e.state("running")["pid"].(float64))}
+	if r := e.runsc("delete", "never-started"); r.code != 0 {
+		t.Errorf("delete of a created container: %v", r)
+	}
+	if r := e.runsc("delete", "--force", "running"); r.code != 0 {
+		t.Errorf("delete --force: %v", r)
+	}
+	for _, pid := range pids {
+		if alive(pid) {
+			t.Errorf("sandbox %d still runs after delete", pid)
+		}
+	}
+	if left := e.leftovers(); len(left) != 0 {
+		t.Errorf("delete left %v", left)
+	}
+	if r := e.runsc("delete", "--force", "never-existed"); r.code != 0 {
+		t.Errorf("delete --force of a missing container: %v", r)
+	}
+}
+
+func TestOCIBadInput(t *testing.T) {
+	e := newOCIEnv(t)
+	good := busyboxBundle(t, nil, "sleep", "1000")
+	badJSON := t.TempDir()
+	os.WriteFile(filepath.Join(badJSON, "config.json"), []byte(`{"ociVersion": "1.0.2",`), 0o644)
+	unknownMount := busyboxBundle(t, func(spec map[string]any) {
+		spec["mounts"] = append(spec["mounts"].([]any), map[string]any{"destination": "/x", "type": "nfs4", "source": "srv:/"})
+	}, "true")
+	noRootfs := busyboxBundle(t, func(spec map[string]any) {
+		spec["root"].(map[string]any)["path"] = "missing"
+	}, "true")
+	for _, tc := range []struct {
+		name, bundle, id, want string
+	}{
+		{"bad json", badJSON, "b1", "invalid JSON"},
+		{"unknown mount type", unknownMount, "b2", `unknown type "nfs4"`},
+		{"missing rootfs", noRootfs, "b3", "no such directory"},
+		{"no bundle", filepath.Join(t.TempDir(), "none"), "b4", "no config.json"},
+		{"bad id", good, "../x", "invalid container ID"},
+	} {
+		code, out := e.detached("create", "--bundle", tc.bundle, tc.id)
+		if code == 0 || !strings.Contains(out, tc.want) || strings.Count(out, "\n") != 1 {
+			t.Errorf("%s: exit %d, output %q; want one line containing %q", tc.name, code, out, tc.want)
+		}
+		if left := e.leftovers(); len(left) != 0 {
+			t.Errorf("%s: left %v in the state directory", tc.name, left)
+		}
+	}
+	// A duplicate ID fails and leaves the first container alone.
+	if code, out := e.detached("create", "--bundle", good, "dup"); code != 0 {
+		t.Fatalf("create: exit %d: %s", code, out)
+	}
+	t.Cleanup(func() { e.runsc("delete", "--force", "dup") })
+	code, out := e.detached("create", "--bundle", good, "dup")
+	if code == 0 || !strings.Contains(out, "already exists") {
+		t.Errorf("duplicate create: exit %d, %q", code, out)
+	}
+	if s := e.state("dup"); s["status"] != "created" {
+		t.Errorf("the first container after a duplicate create: %v", s)
+	}
+}
+
+func TestOCIExec(t *testing.T) {
+	e := newOCIEnv(t)
+	b := busyboxBundle(t, func(spec map[string]any) {
+		p := spec["process"].(map[string]any)
+		p["env"] = append(p["env"].([]any), "FROM_SPEC=yes")
+	}, "sleep", "1000")
+	if code, out := e.detached("create", "--bundle", b, "x1"); code != 0 {
+		t.Fatalf("create: exit %d: %s", code, out)
+	}
+	t.Cleanup(func() { e.runsc("delete", "--force", "x1") })
+	if r := e.runsc("exec", "x1", "echo", "hi"); r.code == 0 || !strings.Contains(r.stderr, "not running") {
+		t.Errorf("exec before start: %v", r)
+	}
+	if r := e.runsc("start", "x1"); r.code != 0 {
+		t.Fatalf("start: %v", r)
+	}
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string
+	}{
+		{[]string{"echo", "hi"}, 0, "hi\n"},
+		{[]string{"sh", "-c", "exit 7"}, 7, ""},
+		{[]string{"sh", "-c", "echo $FROM_SPEC $EXTRA"}, 0, "yes more\n"},
+		{[]string{"--user", "1000:1000", "sh", "-c", "id -u; id -g"}, 0, "1000\n1000\n"},
+		{[]string{"--cwd", "/tmp", "sh", "-c", "pwd"}, 0, "/tmp\n"},
+		{[]string{"nonexistent"}, 1, ""},
+	} {
+		// Flags, then the container ID, then the command.
+		args := []string{"exec", "--env", "EXTRA=more"}
+		cmd := tc.args
+		for len(cmd) > 0 && strings.HasPrefix(cmd[0], "--") {
+			args, cmd = append(args, cmd[0], cmd[1]), cmd[2:]
+		}
+		args = append(append(args, "x1"), cmd...)
+		r := e.runsc(args...)
+		if r.code != tc.code || r.stdout != tc.stdout {
+			t.Errorf("exec %q: %v, want exit %d and stdout %q", tc.args, r, tc.code, tc.stdout)
+		}
+	}
+	// Detached: the pid file names a host process that lasts as long as
+	// the exec'd one.
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	if code, out := e.detached("exec", "--detach", "--pid-file", pidFile, "x1", "sleep", "2"); code != 0 {
+		t.Fatalf("exec --detach: exit %d: %s", code, out)
+	}
+	text, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatalf("pid file: %v", err)
+	}
+	pid, _ := strconv.Atoi(string(text))
+	if !alive(pid) {
+		t.Errorf("the process of the pid file (%d) is not running", pid)
+	}
+	if r := e.runsc("ps", "x1"); strings.Count(r.stdout, "sleep") != 2 {
+		t.Errorf("ps with the detached exec: %v", r)
+	}
+	for alive(pid) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if r := e.runsc("ps", "x1"); strings.Count(r.stdout, "sleep") != 1 {
+		t.Errorf("ps after the detached exec ended: %v", r)
+	}
+}
