@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,14 +106,35 @@ func waitForProc(t *testing.T, word string) int {
 // the gofer, which is a separate process.
 func TestSandboxHoldsNoHostFiles(t *testing.T) {
 	before := sandboxProcs(t)
-	cmd, _ := background(t, "do", "/bin/busybox", "sleep", "30")
+	// The program says when it runs: its executable is loaded by then,
+	// and the file the sentry read it through is closed.
+	cmd := exec.Command(runsc(t), "do", "/bin/busybox", "sh", "-c", "echo ready; read x")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+	})
+	line := make([]byte, 6)
+	if _, err := io.ReadFull(stdout, line); err != nil || string(line) != "ready\n" {
+		t.Fatalf("the program did not start: %q, %v", line, err)
+	}
 	sentry := waitForProc(t, " boot ")
 	gofer := waitForProc(t, " gofer")
 	if sentry == gofer {
 		t.Fatalf("the gofer and the sandbox are one process (%d)", sentry)
 	}
-	// Give the program time to open and close its file through the gofer.
-	time.Sleep(300 * time.Millisecond)
 	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", sentry))
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +166,7 @@ func TestSandboxHoldsNoHostFiles(t *testing.T) {
 }
 
 // unnamedFile is how /proc shows a file made with O_TMPFILE in "/".
-var unnamedFile = regexp.MustCompile(`^/#[0-9]+ \(deleted\)$`)
+var unnamedFile = regexp.MustCompile(`^/#[0-9]+( \(deleted\))?$`)
 
 // waitGone waits (bounded) for the processes that were not in before to go
 // away, then checks that none is left.
