@@ -8,20 +8,26 @@
 #                                  pkg/lisafs/fb is generated from lisafs.fbs)
 #   tools/install-deps.sh --bench  the same plus runsc (Debian's gVisor
 #                                  package), used only as the benchmark peer
+#   tools/install-deps.sh --podman the same plus podman and runc (the control
+#                                  runtime) for test/e2e/podman_test.go
+#                                  (about a minute to install here)
 #
+# Flags combine (--bench --podman).
 # Go itself is expected at /usr/local/go (or on PATH); it is not installed here.
 set -euo pipefail
 
 bench=0
+podman=0
 for arg in "$@"; do
 	case "$arg" in
 	--bench) bench=1 ;;
+	--podman) podman=1 ;;
 	-h | --help)
-		sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
-		echo "install-deps: unknown argument: $arg (want --bench)" >&2
+		echo "install-deps: unknown argument: $arg (want --bench or --podman)" >&2
 		exit 2
 		;;
 	esac
@@ -40,6 +46,11 @@ wanted=(busybox-static gcc make git python3 flatbuffers-compiler)
 if [[ $bench == 1 ]]; then
 	probe[runsc]=/usr/bin/runsc
 	wanted+=(runsc)
+fi
+if [[ $podman == 1 ]]; then
+	probe[podman]=/usr/bin/podman
+	probe[runc]=/usr/sbin/runc
+	wanted+=(podman runc)
 fi
 
 # A package counts as installed when dpkg says so and its probe file exists.

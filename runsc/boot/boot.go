@@ -32,6 +32,12 @@ type Args struct {
 	// OCI spec).
 	Overlay      config.Overlay2
 	RootReadOnly bool
+	// Mounts are an OCI spec's mounts, made after the root in this order
+	// (see mounts.go); GoferMountFDs are the connections to the gofer
+	// that serves their bind mounts, indexed by Mount.GoferIndex. Run
+	// takes ownership of them.
+	Mounts        []Mount
+	GoferMountFDs []int
 	// ExecPath is the path of the program in the container (resolved
 	// from the working directory); Argv[0] is what the user named.
 	ExecPath string

@@ -96,6 +96,12 @@ func (c *controller) handle(req *control.Request, fds []int) (*control.Reply, er
 		return c.wait(req.PID)
 	case control.OpExec:
 		return c.exec(req, fds)
+	case control.OpPause:
+		c.k.Pause()
+		return &control.Reply{}, nil
+	case control.OpResume:
+		c.k.Resume()
+		return &control.Reply{}, nil
 	case control.OpProcs:
 		return &control.Reply{Procs: c.procList()}, nil
 	case control.OpStats:

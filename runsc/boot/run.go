@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/log"
 	"bulwark.dev/bulwark/pkg/sentry/arch"
+	"bulwark.dev/bulwark/pkg/sentry/fsimpl/gofer"
 	"bulwark.dev/bulwark/pkg/sentry/fsimpl/host"
 	"bulwark.dev/bulwark/pkg/sentry/kernel"
 	"bulwark.dev/bulwark/pkg/sentry/kernel/auth"
@@ -71,11 +73,16 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 	if err != nil {
 		return ExitStatus{}, err
 	}
-	gfs, err := setupFilesystems(k, mf, args.GoferFD, args.Overlay, upperMF, args.RootReadOnly)
+	gofers, err := setupFilesystems(k, mf, args.GoferFD, args.Overlay, upperMF, args.RootReadOnly, args.Mounts, args.GoferMountFDs)
+	defer func() {
+		for _, g := range gofers {
+			g.Release()
+		}
+	}()
 	if err != nil {
 		return ExitStatus{}, err
 	}
-	defer gfs.Release()
+	goferLost := anyDone(gofers)
 
 	var ctl *controller
 	if args.ControlFD > 2 {
@@ -108,7 +115,7 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 	}
 	for {
 		select {
-		case <-gfs.Done():
+		case <-goferLost:
 			// Without its file server the sandbox cannot go on: end the
 			// application rather than let it hang on its next file access.
 			tg.SendSignal(&linux.SignalInfo{Signo: int32(linux.SIGKILL), Code: linux.SI_KERNEL})
@@ -137,6 +144,23 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 			return status, nil
 		}
 	}
+}
+
+// anyDone returns a channel that is closed when the connection of any of
+// fss to the gofer is lost.
+func anyDone(fss []*gofer.Filesystem) <-chan struct{} {
+	if len(fss) == 1 {
+		return fss[0].Done()
+	}
+	lost := make(chan struct{})
+	var once sync.Once
+	for _, fs := range fss {
+		go func() {
+			<-fs.Done()
+			once.Do(func() { close(lost) })
+		}()
+	}
+	return lost
 }
 
 // terminalSignal delivers s as the terminal tty would if it is one that

@@ -30,6 +30,7 @@ type Boot struct {
 	filestoreFD int
 	controlFD   int
 	exitFD      int
+	mountFDs    string
 }
 
 // Name implements subcommands.Command.
@@ -55,6 +56,7 @@ func (b *Boot) SetFlags(f *flag.FlagSet) {
 	f.IntVar(&b.filestoreFD, sandbox.FlagFilestoreFD, -1, "FD of the file that holds the root overlay's upper-layer data (default: memory)")
 	f.IntVar(&b.controlFD, sandbox.FlagControlFD, -1, "FD of the listening control socket (runsc create)")
 	f.IntVar(&b.exitFD, sandbox.FlagExitFD, -1, "FD of the file to write the first process's wait status to")
+	f.StringVar(&b.mountFDs, sandbox.FlagGoferMountFDs, "", "FDs of the connections to the gofer's bind mounts, comma-separated")
 }
 
 // Execute implements subcommands.Command.
@@ -93,6 +95,11 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 	defer signal.Stop(sigs)
 
 	sandbox.CloseOnExec(b.bootFD, b.goferFD, b.logFD, b.filestoreFD, b.controlFD, b.exitFD)
+	mountFDs, err := sandbox.ParseFDs(b.mountFDs)
+	if err != nil {
+		return boot.ExitStatus{}, fmt.Errorf("--%s: %w", sandbox.FlagGoferMountFDs, err)
+	}
+	sandbox.CloseOnExec(mountFDs...)
 
 	// The flags of the command line that started this process arrive
 	// serialized in the request; this process's own global flags are
@@ -145,6 +152,8 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 		FilestoreFD:    b.filestoreFD,
 		Overlay:        conf.GetOverlay2(),
 		RootReadOnly:   req.RootReadOnly,
+		Mounts:         bootMounts(req.Mounts),
+		GoferMountFDs:  mountFDs,
 		ExecPath:       req.ExecPath,
 		Cwd:            req.Cwd,
 		Argv:           req.Argv,
@@ -173,6 +182,20 @@ func bootRlimits(rs []sandbox.Rlimit) []boot.Rlimit {
 	var out []boot.Rlimit
 	for _, r := range rs {
 		out = append(out, boot.Rlimit{Resource: r.Resource, Cur: r.Cur, Max: r.Max})
+	}
+	return out
+}
+
+// bootMounts converts the request's mounts.
+func bootMounts(ms []sandbox.Mount) []boot.Mount {
+	var out []boot.Mount
+	for _, m := range ms {
+		out = append(out, boot.Mount{
+			Destination: m.Destination, Type: m.Type, Source: m.Source,
+			ReadOnly: m.ReadOnly, NoSuid: m.NoSuid, NoDev: m.NoDev, NoExec: m.NoExec,
+			GoferIndex: m.GoferIndex, File: m.File,
+			Size: m.Size, Mode: m.Mode, UID: m.UID, GID: m.GID, Inodes: m.Inodes,
+		})
 	}
 	return out
 }

@@ -115,7 +115,7 @@ func newCommander(fs *flag.FlagSet, env Env) *subcommands.Commander {
 	cdr.Register(cdr.HelpCommand(), "")
 	cdr.Register(cdr.FlagsCommand(), "")
 	cdr.Register(&Do{}, "")
-	for _, c := range []subcommands.Command{&Spec{}, &Create{}, &Start{}, &Run{}, &State{}, &List{}, &Kill{}, &Delete{}, &Wait{}, &PS{}, &Exec{}, &Events{}} {
+	for _, c := range []subcommands.Command{&Spec{}, &Create{}, &Start{}, &Run{}, &State{}, &List{}, &Kill{}, &Delete{}, &Wait{}, &PS{}, &Exec{}, &Events{}, &Pause{}, &Resume{}} {
 		cdr.Register(c, "oci")
 	}
 	cdr.Register(&Syscalls{}, "")

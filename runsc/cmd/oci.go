@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -104,9 +105,6 @@ func (c *createFlags) set(f *flag.FlagSet) {
 
 // create runs container.Create for command name.
 func (c *createFlags) create(conf *config.Config, env Env, name, id string, foreground bool) (*container.Container, error) {
-	if c.consoleSocket != "" {
-		return nil, errors.New("--console-socket: terminals through a console socket are not supported yet")
-	}
 	// Logs are opened only now that the command line is known to be good.
 	bootLog, err := conf.OpenDebugLog(os.Getpid(), "boot")
 	if err != nil {
@@ -116,13 +114,14 @@ func (c *createFlags) create(conf *config.Config, env Env, name, id string, fore
 		defer bootLog.Close()
 	}
 	return container.Create(conf, id, container.CreateOptions{
-		Bundle:     c.bundle,
-		PIDFile:    c.pidFile,
-		Stdin:      env.Stdin,
-		Stdout:     env.Stdout,
-		Stderr:     env.Stderr,
-		Log:        bootLog,
-		Foreground: foreground,
+		Bundle:        c.bundle,
+		PIDFile:       c.pidFile,
+		Stdin:         env.Stdin,
+		Stdout:        env.Stdout,
+		Stderr:        env.Stderr,
+		Log:           bootLog,
+		Foreground:    foreground,
+		ConsoleSocket: c.consoleSocket,
 	})
 }
 
@@ -135,7 +134,8 @@ func (*Create) Usage() string {
 	return usageLine("create [--bundle DIR] [--pid-file F] [--console-socket S] <container-id>",
 		"",
 		"Sets the container up and leaves it waiting: `runsc start` runs its",
-		"process. Its stdio are runsc's.")
+		"process. Its stdio are runsc's; with process.terminal, they are a new",
+		"terminal whose master goes to --console-socket (required).")
 }
 func (c *Create) SetFlags(f *flag.FlagSet) { c.set(f) }
 
@@ -160,15 +160,7 @@ func (*Start) Usage() string            { return usageLine("start <container-id>
 func (*Start) SetFlags(f *flag.FlagSet) {}
 
 func (*Start) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommands.ExitStatus {
-	conf, env := confAndEnv(args)
-	id, ok := oneID("start", f, env)
-	if !ok {
-		return ExitUsage
-	}
-	if err := container.Start(conf, id); err != nil {
-		return fail(env, "start", err)
-	}
-	return subcommands.ExitSuccess
+	return idCommand("start", f, args, container.Start)
 }
 
 // Run implements `runsc run`: create, start, and (without --detach) wait
@@ -181,10 +173,12 @@ type Run struct {
 func (*Run) Name() string     { return "run" }
 func (*Run) Synopsis() string { return "create and start a container, and wait for it (OCI)" }
 func (*Run) Usage() string {
-	return usageLine("run [--bundle DIR] [--pid-file F] [--detach] <container-id>",
+	return usageLine("run [--bundle DIR] [--pid-file F] [--console-socket S] [--detach] <container-id>",
 		"",
 		"Without --detach, waits for the container's process, deletes the",
-		"container and exits with the process's status (128+N for signal N).")
+		"container and exits with the process's status (128+N for signal N).",
+		"With process.terminal, the process gets a new terminal whose master",
+		"goes to --console-socket, or else runsc's own terminal (stdin).")
 }
 func (r *Run) SetFlags(f *flag.FlagSet) {
 	r.set(f)
@@ -215,6 +209,11 @@ func (r *Run) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcomman
 		return subcommands.ExitSuccess
 	}
 	code, err := c.Sandbox.Run(sigs)
+	if c.Terminal != nil {
+		if err := sandbox.ReclaimForeground(c.Terminal); err != nil {
+			log.Warningf("run: %v", err)
+		}
+	}
 	if derr := container.Delete(conf, id, true); derr != nil {
 		log.Warningf("run: %v", derr)
 	}
@@ -469,6 +468,9 @@ type Exec struct {
 	user        string
 	env         listFlag
 	tty         bool
+	// consoleSocket receives the master of a terminal made for the
+	// process (--tty, or terminal in --process).
+	consoleSocket string
 	// readyFD and processFD are internal: the detached parent passes the
 	// process description and waits for the start (see detachExec).
 	readyFD, processFD int
@@ -483,12 +485,15 @@ func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 func (*Exec) Name() string     { return "exec" }
 func (*Exec) Synopsis() string { return "run a new process in a running container" }
 func (*Exec) Usage() string {
-	return usageLine("exec [--process F | -- command args...] [--detach] [--pid-file F] [--cwd D] [--user UID[:GID]] [--env K=V] <container-id>",
+	return usageLine("exec [--process F | -- command args...] [--detach] [--pid-file F] [--cwd D] [--user UID[:GID]] [--env K=V] [--tty [--console-socket S]] <container-id>",
 		"",
 		"Runs the process in the container with runsc's stdio and exits with its",
 		"status (128+N for signal N). --process names a JSON OCI process.",
 		"With --detach, returns once it runs; --pid-file then names a host",
-		"process that ends with it and whose exit status is its.")
+		"process that ends with it and whose exit status is its.",
+		"--tty (or terminal in --process) gives it a new terminal whose master",
+		"goes to --console-socket; without one, runsc's own terminal (stdin,",
+		"attached only).")
 }
 func (e *Exec) SetFlags(f *flag.FlagSet) {
 	f.StringVar(&e.processFile, "process", "", "JSON file of an OCI process (instead of arguments)")
@@ -500,43 +505,45 @@ func (e *Exec) SetFlags(f *flag.FlagSet) {
 	f.StringVar(&e.user, "u", "", "UID[:GID] to run as")
 	f.Var(&e.env, "env", "an environment variable K=V (repeatable)")
 	f.Var(&e.env, "e", "an environment variable K=V (repeatable)")
-	f.BoolVar(&e.tty, "tty", false, "allocate a terminal (not supported yet)")
-	f.BoolVar(&e.tty, "t", false, "allocate a terminal (not supported yet)")
+	f.BoolVar(&e.tty, "tty", false, "give the process a terminal")
+	f.BoolVar(&e.tty, "t", false, "give the process a terminal")
+	f.StringVar(&e.consoleSocket, "console-socket", "", "unix socket to send the terminal's master to")
 	f.IntVar(&e.readyFD, "internal-ready-fd", -1, "internal")
 	f.IntVar(&e.processFD, "internal-process-fd", -1, "internal")
 }
 
 // process builds the process to run from the flags and arguments: the
-// --process file, or the arguments with the container's environment.
-func (e *Exec) process(conf *config.Config, id string, args []string) (*control.Process, error) {
+// --process file, or the arguments with the container's environment. It
+// also returns the process's console size, if it has one.
+func (e *Exec) process(conf *config.Config, id string, args []string) (*control.Process, *specs.Box, error) {
 	if e.processFD >= 0 {
 		f := os.NewFile(uintptr(e.processFD), "process")
 		defer f.Close()
 		var p control.Process
 		if err := json.NewDecoder(f).Decode(&p); err != nil {
-			return nil, fmt.Errorf("internal process description: %w", err)
+			return nil, nil, fmt.Errorf("internal process description: %w", err)
 		}
-		return &p, nil
+		return &p, nil, nil
 	}
 	s, err := container.Load(conf.RootDir, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var sp specs.Process
 	if e.processFile != "" {
 		if len(args) != 0 {
-			return nil, errors.New("give --process or a command, not both")
+			return nil, nil, errors.New("give --process or a command, not both")
 		}
 		b, err := os.ReadFile(e.processFile)
 		if err != nil {
-			return nil, fmt.Errorf("--process: %w", err)
+			return nil, nil, fmt.Errorf("--process: %w", err)
 		}
 		if err := json.Unmarshal(b, &sp); err != nil {
-			return nil, fmt.Errorf("--process %s: invalid JSON: %w", e.processFile, err)
+			return nil, nil, fmt.Errorf("--process %s: invalid JSON: %w", e.processFile, err)
 		}
 	} else {
 		if len(args) == 0 {
-			return nil, errors.New("no command given")
+			return nil, nil, errors.New("no command given")
 		}
 		sp.Args = args
 		if s.Spec != nil && s.Spec.Process != nil {
@@ -546,7 +553,7 @@ func (e *Exec) process(conf *config.Config, id string, args []string) (*control.
 		}
 	}
 	if len(sp.Args) == 0 {
-		return nil, errors.New("process.args is empty")
+		return nil, nil, errors.New("process.args is empty")
 	}
 	sp.Env = append(sp.Env, e.env...)
 	if e.cwd != "" {
@@ -558,17 +565,15 @@ func (e *Exec) process(conf *config.Config, id string, args []string) (*control.
 	if e.user != "" {
 		uid, gid, err := parseUser(e.user)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sp.User.UID, sp.User.GID = uid, gid
-	}
-	if sp.Terminal || e.tty {
-		return nil, errors.New("terminals for exec are not supported yet")
 	}
 	return &control.Process{
 		Argv: sp.Args, Envv: sp.Env, Cwd: sp.Cwd,
 		UID: sp.User.UID, GID: sp.User.GID, Groups: sp.User.AdditionalGids,
-	}, nil
+		Terminal: sp.Terminal || e.tty,
+	}, sp.ConsoleSize, nil
 }
 
 // parseUser reads UID[:GID].
@@ -594,15 +599,33 @@ func (e *Exec) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcomma
 		return ExitUsage
 	}
 	id := f.Arg(0)
-	p, err := e.process(conf, id, f.Args()[1:])
+	p, size, err := e.process(conf, id, f.Args()[1:])
 	if err != nil {
 		return fail(env, "exec", err)
 	}
+	var term *container.Terminal
+	if e.processFD < 0 {
+		// Not the internal child of a detached exec, whose stdio are
+		// already the terminal its parent chose.
+		term, err = container.OpenTerminal(p.Terminal, size, e.consoleSocket, !e.detach, &env.Stdin, &env.Stdout, &env.Stderr)
+		if err != nil {
+			return fail(env, "exec", err)
+		}
+		defer term.Close()
+		if err := term.Send(e.consoleSocket); err != nil {
+			return fail(env, "exec", err)
+		}
+	}
 	if e.detach {
-		return e.detachExec(conf, env, id, p)
+		return e.detachExec(conf, env, id, p, term != nil && term.Console != nil)
 	}
 	sigs, stop := sandbox.NotifyForward()
 	defer stop()
+	if p.Terminal {
+		// The terminal's size changes reach the process as they would
+		// through its terminal.
+		signal.Notify(sigs, unix.SIGWINCH)
+	}
 	pid, err := container.Exec(conf, id, p, [3]int{int(env.Stdin.Fd()), int(env.Stdout.Fd()), int(env.Stderr.Fd())})
 	if err != nil {
 		return fail(env, "exec", err)
@@ -640,7 +663,11 @@ func (e *Exec) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcomma
 // so that the host has a process standing for it: its pid goes to the pid
 // file and its exit status is the process's (what a container engine's
 // monitor waits for). It returns once the process runs.
-func (e *Exec) detachExec(conf *config.Config, env Env, id string, p *control.Process) subcommands.ExitStatus {
+//
+// With console, the child's stdio are a console's slave, which becomes its
+// controlling terminal in its new session: what the engine does to the
+// master (^C, a window size change) signals it, and it passes that on.
+func (e *Exec) detachExec(conf *config.Config, env Env, id string, p *control.Process, console bool) subcommands.ExitStatus {
 	desc, err := json.Marshal(p)
 	if err != nil {
 		return fail(env, "exec", err)
@@ -661,6 +688,10 @@ func (e *Exec) detachExec(conf *config.Config, env Env, id string, p *control.Pr
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = env.Stdin, env.Stdout, env.Stderr
 	cmd.ExtraFiles = []*os.File{pw, procR}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if console {
+		cmd.SysProcAttr.Setctty = true
+		cmd.SysProcAttr.Ctty = 0
+	}
 	if err := cmd.Start(); err != nil {
 		pw.Close()
 		procW.Close()

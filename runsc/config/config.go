@@ -61,6 +61,12 @@ type Config struct {
 	// Overlay2 is the --overlay2 value (see ParseOverlay2 and
 	// GetOverlay2).
 	Overlay2 string `json:"overlay2"`
+	// Log and LogFormat are runc's --log and --log-format, which
+	// container engines (podman's conmon) pass to every runtime call.
+	// They are accepted for compatibility; runsc's errors go to stderr,
+	// where the engines also read them.
+	Log       string `json:"log,omitempty"`
+	LogFormat string `json:"log_format,omitempty"`
 
 	// ShowVersion is --version. It only concerns the CLI invocation and is
 	// not serialized.
@@ -96,6 +102,9 @@ func RegisterFlags(fs *flag.FlagSet) *Config {
 	fs.StringVar(&c.RootDir, "root", DefaultRootDir, "root directory for storage of container state")
 	fs.Var(&overlayValue{p: &c.Overlay2}, "overlay2",
 		"overlay of the container's root: none (writes reach the host) or {root|all}:{memory|self|dir=PATH}, where the upper layer's data lives")
+	fs.StringVar(&c.Log, "log", "", "runtime log file, as runc's (accepted for container engines)")
+	fs.Var(&choiceValue{p: &c.LogFormat, what: "log-format", valid: ValidLogFormats}, "log-format",
+		"format of --log: text or json (accepted for container engines)")
 	fs.BoolVar(&c.ShowVersion, "version", false, "print runsc's version and exit")
 	return c
 }
@@ -132,8 +141,14 @@ func (c *Config) Validate() error {
 	if _, err := ParseOverlay2(c.Overlay2); err != nil {
 		return err
 	}
+	if c.LogFormat != "" && !contains(ValidLogFormats, c.LogFormat) {
+		return fmt.Errorf("invalid log-format %q (valid: %s)", c.LogFormat, strings.Join(ValidLogFormats, ", "))
+	}
 	return nil
 }
+
+// ValidLogFormats are the values --log-format accepts.
+var ValidLogFormats = []string{"text", "json"}
 
 // ToJSON serializes the configuration for a child process.
 func (c *Config) ToJSON() ([]byte, error) {

@@ -39,6 +39,9 @@ type CreateOptions struct {
 	// Foreground says the sandbox dies with the caller (`runsc run`
 	// without --detach) instead of outliving it.
 	Foreground bool
+	// ConsoleSocket, if set, is the unix socket that receives the
+	// master of the terminal made for a process.terminal container.
+	ConsoleSocket string
 }
 
 // Container is a container that Create set up.
@@ -46,6 +49,11 @@ type Container struct {
 	State *State
 	// Sandbox is the sandbox process, a child of the caller.
 	Sandbox *sandbox.Sandbox
+	// Terminal, if not nil, is the caller's terminal whose foreground
+	// the sandbox process took (a foreground `runsc run` of a
+	// process.terminal container): take it back with
+	// sandbox.ReclaimForeground once the sandbox ends.
+	Terminal *os.File
 }
 
 // Create sets up container id from its bundle: it validates everything
@@ -60,15 +68,23 @@ func Create(conf *config.Config, id string, o CreateOptions) (*Container, error)
 	if err != nil {
 		return nil, err
 	}
-	if spec.Process.Terminal && !o.Foreground {
-		return nil, errors.New("process.terminal is true but runsc creates the container detached, without --console-socket: terminals through a console socket are not supported yet")
+	term, err := openTerminal(spec, &o)
+	if err != nil {
+		return nil, err
 	}
+	defer term.Close()
 	req, err := bootRequest(spec)
 	if err != nil {
 		return nil, err
 	}
 	req.WaitStart = true
 	req.Detached = !o.Foreground
+	ov := conf.GetOverlay2()
+	mounts, binds, err := specMounts(spec, bundle, ov)
+	if err != nil {
+		return nil, err
+	}
+	req.Mounts = mounts
 
 	lock, err := LockContainer(conf.RootDir, id)
 	if err != nil {
@@ -108,17 +124,27 @@ func Create(conf *config.Config, id string, o CreateOptions) (*Container, error)
 		return nil, fmt.Errorf("container %q: exit status file: %w", id, err)
 	}
 	defer exitFile.Close()
-	start := sandbox.StartGoferDetached
-	if o.Foreground {
-		start = sandbox.StartGofer
-	}
 	// Under the overlay the gofer only reads the rootfs; without one,
-	// writes reach it unless the spec makes the root read-only.
-	ov := conf.GetOverlay2()
-	goferFD, gofer, err := start(c.State.Rootfs, ov.Enabled() || spec.Root.Readonly)
+	// writes reach it unless the spec makes the root read-only. Bind
+	// mounts are served on sockets of their own.
+	goferFD, mountFDs, gofer, err := sandbox.StartGoferWithMounts(sandbox.GoferOptions{
+		Root:     c.State.Rootfs,
+		ReadOnly: ov.Enabled() || spec.Root.Readonly,
+		Detached: !o.Foreground,
+		Mounts:   binds,
+	})
 	if err != nil {
 		return nil, err
 	}
+	var mountConns []*os.File
+	for _, fd := range mountFDs {
+		mountConns = append(mountConns, os.NewFile(uintptr(fd), "gofer-mount"))
+	}
+	defer func() {
+		for _, f := range mountConns {
+			f.Close()
+		}
+	}()
 	store, err := filestore.ForOverlay(ov, c.State.Rootfs, id)
 	if err != nil {
 		return nil, err
@@ -134,16 +160,19 @@ func Create(conf *config.Config, id string, o CreateOptions) (*Container, error)
 	gofer.Release()
 
 	sb, err := sandbox.Start(sandbox.Args{
-		Config:    conf,
-		Request:   *req,
-		Gofer:     goferConn,
-		Log:       o.Log,
-		Stdin:     o.Stdin,
-		Stdout:    o.Stdout,
-		Stderr:    o.Stderr,
-		Control:   listener,
-		ExitFile:  exitFile,
-		Filestore: store,
+		Config:         conf,
+		Request:        *req,
+		Gofer:          goferConn,
+		GoferMounts:    mountConns,
+		Log:            o.Log,
+		Stdin:          o.Stdin,
+		Stdout:         o.Stdout,
+		Stderr:         o.Stderr,
+		Terminal:       term.Foreground,
+		ControllingTTY: term.Console != nil,
+		Control:        listener,
+		ExitFile:       exitFile,
+		Filestore:      store,
 	})
 	if err != nil {
 		return nil, err
@@ -154,6 +183,9 @@ func Create(conf *config.Config, id string, o CreateOptions) (*Container, error)
 	// below must fail rather than wait on a socket nobody serves.
 	listener.Close()
 	goferConn.Close()
+	for _, f := range mountConns {
+		f.Close()
+	}
 	if _, err := control.Call(dir, &control.Request{Op: control.OpPing}); err != nil {
 		if errors.Is(err, control.ErrNoSandbox) {
 			code, _ := sb.Wait()
@@ -161,11 +193,15 @@ func Create(conf *config.Config, id string, o CreateOptions) (*Container, error)
 		}
 		return nil, fmt.Errorf("container %q: %w", id, err)
 	}
+	if err := term.Send(o.ConsoleSocket); err != nil {
+		return nil, err
+	}
 	if o.PIDFile != "" {
 		if err := writePIDFile(o.PIDFile, sb.Pid()); err != nil {
 			return nil, err
 		}
 	}
+	c.Terminal = term.Foreground
 	c.State.Status = Created
 	c.State.Created = time.Now()
 	if err := c.State.Save(conf.RootDir); err != nil {

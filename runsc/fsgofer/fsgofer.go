@@ -16,6 +16,10 @@
 // nodes it handed out (one node per name, reference counted) and updates it
 // on rename and unlink.
 //
+// The root may also be a single regular file (NewFileRoot, for a bind mount
+// of one host file): its parent directory is held to reopen it and is
+// never handed out, so only that name in it is reachable.
+//
 // Files of other types are refused for I/O: device nodes with EACCES (the
 // sentry provides its own /dev; the gofer never opens a host device),
 // FIFOs and sockets with ENXIO (the sentry implements named pipes itself),
@@ -35,6 +39,7 @@ package fsgofer
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -47,9 +52,17 @@ import (
 type Config struct {
 	// ReadOnly refuses every change with EROFS.
 	ReadOnly bool
+	// ProcSelfFD, if above 0, is a directory FD of the gofer's own
+	// /proc/self/fd, opened before it entered the root. Regular files
+	// are then reopened for I/O through it, by identity: a file whose
+	// name was removed or replaced while another hard link (or an open
+	// file) keeps it stays reachable, as on Linux. Without it they are
+	// reopened by name, and a file that lost its name is ESTALE.
+	ProcSelfFD int
 }
 
-// Gofer is a lisafs.Handler serving the tree under one root directory.
+// Gofer is a lisafs.Handler serving the tree under one root directory, or
+// one regular file (NewFileRoot).
 type Gofer struct {
 	conf Config
 
@@ -99,6 +112,46 @@ func New(rootFD int, conf Config) (*Gofer, error) {
 	}
 	g := &Gofer{conf: conf}
 	g.root = &node{g: g, fd: fd, dev: devOf(&st), ino: st.Ino, ftype: uint32(st.Mode) & unix.S_IFMT, refs: 1}
+	return g, nil
+}
+
+// NewFileRoot serves a tree that is a single regular file: name in the
+// directory dirFD (an FD the Gofer takes ownership of; it may be O_PATH),
+// which must not be a symlink. The directory is the root's parent, never
+// handed out: it is only how the file is reopened for I/O (see reopen),
+// so the client can reach nothing but the file. A bind mount of one host
+// file (an OCI spec's /etc/hosts) is served this way.
+func NewFileRoot(dirFD int, name string, conf Config) (*Gofer, error) {
+	if err := lisafs.CheckName(name); err != nil {
+		unix.Close(dirFD)
+		return nil, fmt.Errorf("fsgofer: file root %q: %w", name, err)
+	}
+	g, err := New(dirFD, conf)
+	if err != nil {
+		return nil, err
+	}
+	dir := g.root
+	fd, err := openat(dir.fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		g.Close()
+		return nil, fmt.Errorf("fsgofer: open file root %q: %w", name, err)
+	}
+	var st unix.Statx_t
+	if err := statxFD(fd, &st); err != nil {
+		unix.Close(fd)
+		g.Close()
+		return nil, fmt.Errorf("fsgofer: stat file root %q: %w", name, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		unix.Close(fd)
+		g.Close()
+		return nil, fmt.Errorf("fsgofer: file root %q is not a regular file", name)
+	}
+	// The file's node holds the only reference on its parent.
+	g.renameMu.RLock()
+	g.root = g.attach(dir, name, fd, &st)
+	g.renameMu.RUnlock()
+	g.decRef(dir)
 	return g, nil
 }
 
@@ -311,6 +364,13 @@ func (g *Gofer) reopen(n *node, flags int) (int, error) {
 	)
 	if n.ftype == unix.S_IFDIR {
 		fd, err = openat(n.fd, ".", flags|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return -1, errno(err)
+		}
+	} else if n.ftype == unix.S_IFREG && g.conf.ProcSelfFD > 0 {
+		// n.fd is an O_PATH FD of the file itself: opening its
+		// /proc link opens that very file, whatever its names are now.
+		fd, err = openat(g.conf.ProcSelfFD, strconv.Itoa(n.fd), flags|unix.O_CLOEXEC|unix.O_NOCTTY|unix.O_NONBLOCK, 0)
 		if err != nil {
 			return -1, errno(err)
 		}

@@ -139,7 +139,7 @@ func Validate(s *specs.Spec, bundle string) error {
 		return err
 	}
 	for i, m := range s.Mounts {
-		if err := validateMount(m); err != nil {
+		if err := validateMount(m, bundle); err != nil {
 			return fmt.Errorf("mounts[%d]: %w", i, err)
 		}
 	}
@@ -189,8 +189,9 @@ func validateProcess(p *specs.Process) error {
 	return nil
 }
 
-// validateMount checks one entry of mounts.
-func validateMount(m specs.Mount) error {
+// validateMount checks one entry of mounts: its type, its options and,
+// for a bind mount, that the source exists.
+func validateMount(m specs.Mount, bundle string) error {
 	if m.Destination == "" || !filepath.IsAbs(m.Destination) {
 		return fmt.Errorf("destination %q is not an absolute path", m.Destination)
 	}
@@ -198,10 +199,23 @@ func validateMount(m specs.Mount) error {
 		if m.Source == "" {
 			return fmt.Errorf("bind mount on %q has no source", m.Destination)
 		}
+		if filepath.Clean(m.Destination) == "/" {
+			return errors.New("bind mount on \"/\": the root is root.path")
+		}
+		if _, err := ParseMountOptions(m); err != nil {
+			return err
+		}
+		return checkBindSource(m, BindSource(m, bundle))
+	}
+	if ignoredMountTypes[m.Type] {
 		return nil
 	}
-	if ignoredMountTypes[m.Type] || supportedMountTypes[m.Type] {
-		return nil
+	if supportedMountTypes[m.Type] {
+		if filepath.Clean(m.Destination) == "/" {
+			return fmt.Errorf("mount of type %q on \"/\": the root is root.path", m.Type)
+		}
+		_, err := ParseMountOptions(m)
+		return err
 	}
 	return fmt.Errorf("mount on %q: unknown type %q", m.Destination, m.Type)
 }

@@ -103,6 +103,31 @@ func TestLoadBundle(t *testing.T) {
 				s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "none", Options: []string{"rbind"}})
 			})
 		}, "has no source"},
+		{"missing bind source", func(t *testing.T) string {
+			return specJSON(t, func(s *specs.Spec) {
+				s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "bind", Source: "/nonexistent/bulwark-src"})
+			})
+		}, `source "/nonexistent/bulwark-src" does not exist`},
+		{"bind source not a file or directory", func(t *testing.T) string {
+			return specJSON(t, func(s *specs.Spec) {
+				s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "bind", Source: "/dev/null"})
+			})
+		}, "neither a directory nor a regular file"},
+		{"bind on the root", func(t *testing.T) string {
+			return specJSON(t, func(s *specs.Spec) {
+				s.Mounts = append(s.Mounts, specs.Mount{Destination: "/", Type: "bind", Source: "/"})
+			})
+		}, "the root is root.path"},
+		{"bad tmpfs mode", func(t *testing.T) string {
+			return specJSON(t, func(s *specs.Spec) {
+				s.Mounts = append(s.Mounts, specs.Mount{Destination: "/s", Type: "tmpfs", Options: []string{"mode=999"}})
+			})
+		}, `option "mode=999"`},
+		{"relative bind source in the bundle", func(t *testing.T) string {
+			return specJSON(t, func(s *specs.Spec) {
+				s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "bind", Source: "rootfs"})
+			})
+		}, ""},
 		{"unknown namespace", func(t *testing.T) string {
 			return specJSON(t, func(s *specs.Spec) {
 				s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: "bogus"})

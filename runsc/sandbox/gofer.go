@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -21,6 +22,9 @@ const (
 	FlagGoferReadOnly = "read-only"
 	// FlagGoferDetached says the gofer must not die with its parent.
 	FlagGoferDetached = "detached"
+	// FlagGoferMounts is the JSON list of GoferMount that the gofer
+	// serves besides the root, mount i on FD 4+i.
+	FlagGoferMounts = "mounts"
 )
 
 // StartGofer starts `runsc gofer` (by re-executing /proc/self/exe) to serve
@@ -43,26 +47,46 @@ func StartGofer(root string, readOnly bool) (sentryEnd int, proc *os.Process, er
 // runs in a session of its own. It still exits when the sandbox closes its
 // end of the socket.
 func StartGoferDetached(root string, readOnly bool) (sentryEnd int, proc *os.Process, err error) {
-	return startGoferOpts("/proc/self/exe", root, readOnly, true)
+	sentryEnd, _, proc, err = startGoferOpts("/proc/self/exe", GoferOptions{Root: root, ReadOnly: readOnly, Detached: true})
+	return sentryEnd, proc, err
 }
 
 // startGofer is StartGofer with the runsc executable to run.
 func startGofer(exe, root string, readOnly bool) (int, *os.Process, error) {
-	return startGoferOpts(exe, root, readOnly, false)
+	sentryEnd, _, proc, err := startGoferOpts(exe, GoferOptions{Root: root, ReadOnly: readOnly})
+	return sentryEnd, proc, err
 }
 
-// startGoferOpts starts the gofer, detached from the caller if detached.
-func startGoferOpts(exe, root string, readOnly, detached bool) (int, *os.Process, error) {
+// startGoferOpts starts the gofer as o says. It returns the sentry's end
+// of the main socket and of one socket per bind mount, in o.Mounts' order.
+func startGoferOpts(exe string, o GoferOptions) (int, []int, *os.Process, error) {
+	root, readOnly, detached := o.Root, o.ReadOnly, o.Detached
 	if root == "" {
-		return -1, nil, errors.New("sandbox: gofer: empty root path")
+		return -1, nil, nil, errors.New("sandbox: gofer: empty root path")
 	}
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return -1, nil, fmt.Errorf("sandbox: gofer: socketpair: %w", err)
+	var sentryEnds []int
+	closeEnds := func() {
+		for _, fd := range sentryEnds {
+			unix.Close(fd)
+		}
 	}
-	sentryEnd, goferEnd := fds[0], fds[1]
-	goferFile := os.NewFile(uintptr(goferEnd), "gofer-socket")
-	defer goferFile.Close()
+	// ExtraFiles[i] becomes FD 3+i in the gofer: the main socket, then
+	// one socket per mount.
+	var goferFiles []*os.File
+	defer func() {
+		for _, f := range goferFiles {
+			f.Close()
+		}
+	}()
+	for i := 0; i <= len(o.Mounts); i++ {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			closeEnds()
+			return -1, nil, nil, fmt.Errorf("sandbox: gofer: socketpair: %w", err)
+		}
+		sentryEnds = append(sentryEnds, fds[0])
+		goferFiles = append(goferFiles, os.NewFile(uintptr(fds[1]), "gofer-socket"))
+	}
 
 	args := []string{
 		"runsc", "gofer",
@@ -72,12 +96,20 @@ func startGoferOpts(exe, root string, readOnly, detached bool) (int, *os.Process
 	if readOnly {
 		args = append(args, "--"+FlagGoferReadOnly)
 	}
+	if len(o.Mounts) > 0 {
+		b, err := json.Marshal(o.Mounts)
+		if err != nil {
+			closeEnds()
+			return -1, nil, nil, fmt.Errorf("sandbox: gofer: encode mounts: %w", err)
+		}
+		args = append(args, "--"+FlagGoferMounts+"="+string(b))
+	}
 	cmd := &exec.Cmd{
 		Path:       exe,
 		Args:       args,
 		Env:        []string{},
 		Stderr:     os.Stderr,
-		ExtraFiles: []*os.File{goferFile}, // FD 3 in the gofer.
+		ExtraFiles: goferFiles,
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: unix.CLONE_NEWNS,
 			Pdeathsig:  unix.SIGKILL,
@@ -97,11 +129,11 @@ func startGoferOpts(exe, root string, readOnly, detached bool) (int, *os.Process
 	}
 	log.Debugf("sandbox: starting gofer %v", args)
 	if err := cmd.Start(); err != nil {
-		unix.Close(sentryEnd)
-		return -1, nil, fmt.Errorf("sandbox: start gofer: %w", err)
+		closeEnds()
+		return -1, nil, nil, fmt.Errorf("sandbox: start gofer: %w", err)
 	}
 	log.Debugf("sandbox: gofer has host pid %d", cmd.Process.Pid)
-	return sentryEnd, cmd.Process, nil
+	return sentryEnds[0], sentryEnds[1:], cmd.Process, nil
 }
 
 // goferHiddenMounts are mount points under the gofer's root that are

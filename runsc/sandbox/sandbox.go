@@ -74,6 +74,9 @@ type BootRequest struct {
 	// Detached says the sandbox outlives the runsc that started it: it
 	// must not die with its parent.
 	Detached bool `json:"detached,omitempty"`
+	// Mounts are the OCI spec's mounts, made after the root in this
+	// order (see mounts.go).
+	Mounts []Mount `json:"mounts,omitempty"`
 }
 
 // Rlimit is one resource limit of the program.
@@ -99,6 +102,10 @@ type Args struct {
 	// StartGofer). Start passes it on; the caller still owns (and should
 	// close) its copy.
 	Gofer *os.File
+	// GoferMounts are the sandbox's ends of the gofer's bind-mount
+	// sockets (StartGoferWithMounts), indexed by Mount.GoferIndex; the
+	// caller still owns its copies.
+	GoferMounts []*os.File
 	// Log, if not nil, becomes the sandbox's debug log; the caller still
 	// owns its copy.
 	Log *os.File
@@ -113,6 +120,11 @@ type Args struct {
 	// (ForegroundTerminal): the sandbox process gets a process group of
 	// its own in the terminal's foreground (see tty.go).
 	Terminal *os.File
+	// ControllingTTY says Stdin is a terminal made for the sandbox (a
+	// console, see console.go): the sandbox process gets a session of
+	// its own with it as its controlling terminal, so that the signals
+	// the terminal sends reach it. Terminal must be nil.
+	ControllingTTY bool
 	// Control, if not nil, is the listening control socket the sandbox
 	// serves (see runsc/control); the caller keeps its copy.
 	Control *os.File
@@ -167,6 +179,14 @@ func Start(args Args) (*Sandbox, error) {
 		bootArgs = append(bootArgs, "--"+FlagExitFD+"="+strconv.Itoa(3+len(extra)))
 		extra = append(extra, args.ExitFile)
 	}
+	if len(args.GoferMounts) > 0 {
+		var fds []int
+		for _, f := range args.GoferMounts {
+			fds = append(fds, 3+len(extra))
+			extra = append(extra, f)
+		}
+		bootArgs = append(bootArgs, "--"+FlagGoferMountFDs+"="+FormatFDs(fds))
+	}
 	if args.Filestore != nil {
 		extra = append(extra, args.Filestore)
 		bootArgs = append(bootArgs, "--"+FlagFilestoreFD+"="+strconv.Itoa(3+len(extra)-1))
@@ -197,6 +217,15 @@ func Start(args Args) (*Sandbox, error) {
 		// container process.
 		cmd.SysProcAttr.Pdeathsig = 0
 		cmd.SysProcAttr.Setsid = true
+	}
+	if args.ControllingTTY {
+		if args.Terminal != nil || args.Stdin == nil {
+			return nil, errors.New("sandbox: a console needs Stdin and no Terminal")
+		}
+		// Ctty is the child's FD: its stdin.
+		cmd.SysProcAttr.Setsid = true
+		cmd.SysProcAttr.Setctty = true
+		cmd.SysProcAttr.Ctty = 0
 	}
 	if userNamespace(conf) {
 		uid, gid := os.Getuid(), os.Getgid()

@@ -10,10 +10,15 @@ Each test/syscalls/linux/<name>_test.c is compiled once, statically, with the ho
   <name>_runsc_<platform>_overlay_none
                           the same with --overlay2=none, for the tests in OVERLAY_NONE_TESTS
                                                                      tags: runsc, <platform>, overlay_none
+  <name>_runsc_<platform>_overlay_self
+                          the same with --overlay2=root:self, for the tests in OVERLAY_NONE_TESTS
+                                                                     tags: runsc, <platform>, overlay_self
 
 for each platform in SYSCALL_TEST_PLATFORMS. The overlay test (linux/overlay_test.c) runs through
 run_overlay_test.sh: natively on a real overlayfs, in the sandbox on lower files of the root
-overlay (no overlay_none variant). Each passes iff the program exits 0.
+overlay (no overlay_none variant). The tests of OVERLAY_NONE_TESTS not in ROOT_TMPDIR_GAPS run
+through `run_test.sh --root-tmpdir`, natively too: their temporary directories are made in a fresh
+host directory under /var/tmp instead of /tmp. Each passes iff the program exits 0.
 `bazel test //test/syscalls/...` runs all of them; `--test_tag_filters=native` only the native
 ones (`--config=native` adds --build_tests_only, so runsc is not even built),
 `--test_tag_filters=runsc` only the sandboxed ones.
@@ -26,7 +31,8 @@ load("@rules_cc//cc:defs.bzl", "cc_binary")
 SYSCALL_TEST_PLATFORMS = ["ptrace"]
 
 # The file-system tests, which also run with --overlay2=none (the root is then the gofer's file
-# system itself, writable). syscalls_test.go reads this list: it is the only one.
+# system itself, writable) and --overlay2=root:self (the default mode). syscalls_test.go reads
+# this list: it is the only one.
 OVERLAY_NONE_TESTS = [
     "access",
     "chdir",
@@ -56,6 +62,20 @@ OVERLAY_NONE_TESTS = [
     "utimensat",
     "xattr",
 ]
+
+# File-system tests of OVERLAY_NONE_TESTS that keep their temporary directories under /tmp (a
+# sandbox tmpfs) instead of in the root, because with them in the root they find a gap of the
+# sandbox; each entry says which. The others get a fresh host directory under /var/tmp in every
+# run, native and sandboxed ($HARNESS_TMPDIR, made and removed by the runners), so that their
+# files really live in the root overlay, or on the host through the gofer with --overlay2=none.
+# syscalls_test.go reads this dict: it is the only one. Remove an entry when its gap is fixed.
+ROOT_TMPDIR_GAPS = {
+    "mknod": "--overlay2=none: mknod of a character device in a gofer directory fails (mknod_devices_as_root)",
+    "mmap_file": "--overlay2=none: writes through a MAP_SHARED mapping of a gofer file never reach the file (MMapCopy), and no SIGBUS beyond EOF",
+    "open": "every mode: open(O_TMPFILE) in an overlay or gofer directory fails (open_tmpfile)",
+    "rename": "--overlay2=none: renameat2(RENAME_EXCHANGE) of gofer files fails",
+    "xattr": "--overlay2=none: listxattr of a gofer file does not show trusted.* names set by root",
+}
 
 # The test run_overlay_test.sh runs on an overlay.
 _OVERLAY_TEST = "overlay"
@@ -109,11 +129,12 @@ def syscall_test(
     )
 
     is_overlay = name == _OVERLAY_TEST
+    root_tmpdir = ["--root-tmpdir"] if name in OVERLAY_NONE_TESTS and name not in ROOT_TMPDIR_GAPS else []
     native.sh_test(
         name = name + "_native",
         size = size,
         srcs = [overlay_runner if is_overlay else runner],
-        args = (["native"] if is_overlay else []) + ["$(rootpath :%s)" % binary],
+        args = (["native"] if is_overlay else root_tmpdir) + ["$(rootpath :%s)" % binary],
         data = [":" + binary],
         tags = tags + ["native"] + _UNSANDBOXED,
     )
@@ -122,12 +143,13 @@ def syscall_test(
         variants = [("", "--overlay2=root:memory", [])]
         if name in OVERLAY_NONE_TESTS:
             variants.append(("_overlay_none", "--overlay2=none", ["overlay_none"]))
+            variants.append(("_overlay_self", "--overlay2=root:self", ["overlay_self"]))
         for suffix, overlay, extra_tags in variants:
             runsc_args = ["$(rootpath %s)" % runsc, "--platform=" + platform, overlay]
             if is_overlay:
                 args = ["sandbox", "$(rootpath :%s)" % binary] + runsc_args
             else:
-                args = runsc_args + ["do", "--", "$(rootpath :%s)" % binary]
+                args = root_tmpdir + runsc_args + ["do", "--", "$(rootpath :%s)" % binary]
             native.sh_test(
                 name = "%s_runsc_%s%s" % (name, platform, suffix),
                 size = size,

@@ -48,13 +48,27 @@ const rootOverlay = "--overlay2=root:memory"
 // --overlay2=none (the root is the gofer's file system itself, writable).
 const overlayNoneSuffix = "_overlay_none"
 
+// overlaySelfSuffix names the second extra variant of the file-system
+// tests: "<platform>_overlay_self", run with --overlay2=root:self (the
+// default: the upper layer's data in a filestore in the root's host
+// directory).
+const overlaySelfSuffix = "_overlay_self"
+
+// rootTmpEnv is the variable that moves harness_tmpdir() from /tmp (a
+// sandbox tmpfs in every mode) to a host directory under /var/tmp, which
+// the sandbox sees in its root: the runner sets it for the file-system
+// tests, natively too, so that their files really live in the root's
+// overlay (or, with --overlay2=none, on the host through the gofer).
+const rootTmpEnv = "HARNESS_TMPDIR"
+
 // overlayTest is the test that run_overlay_test.sh runs on an overlay: a real
 // overlayfs natively, lower files of the root overlay in the sandbox. It has
 // no --overlay2=none variant.
 const overlayTest = "overlay"
 
 // overlayNoneTests reads OVERLAY_NONE_TESTS from defs.bzl, the one list of
-// the tests that also run with --overlay2=none (Bazel and this runner).
+// the tests that also run with --overlay2=none and root:self, with their
+// temporary directories in the root (Bazel and this runner).
 func overlayNoneTests() (map[string]bool, error) {
 	b, err := os.ReadFile("defs.bzl")
 	if err != nil {
@@ -66,6 +80,24 @@ func overlayNoneTests() (map[string]bool, error) {
 	}
 	out := make(map[string]bool)
 	for _, q := range regexp.MustCompile(`"([a-z0-9_]+)"`).FindAllSubmatch(m[1], -1) {
+		out[string(q[1])] = true
+	}
+	return out, nil
+}
+
+// rootTmpdirGaps reads the names of ROOT_TMPDIR_GAPS from defs.bzl: the
+// file-system tests that keep their temporary directories under /tmp.
+func rootTmpdirGaps() (map[string]bool, error) {
+	b, err := os.ReadFile("defs.bzl")
+	if err != nil {
+		return nil, err
+	}
+	m := regexp.MustCompile(`(?s)ROOT_TMPDIR_GAPS = \{(.*?)\n\}`).FindSubmatch(b)
+	if m == nil {
+		return nil, errors.New("defs.bzl: no ROOT_TMPDIR_GAPS dict")
+	}
+	out := make(map[string]bool)
+	for _, q := range regexp.MustCompile(`(?m)^\s*"([a-z0-9_]+)":`).FindAllSubmatch(m[1], -1) {
 		out[string(q[1])] = true
 	}
 	return out, nil
@@ -138,10 +170,13 @@ func (r *runscBinary) get() (string, error) {
 // and process group (the caller's session may lie outside this pid
 // namespace), killing the group if it outlives runTimeout. It returns the
 // combined output and an error unless the program exited with status 0.
-func run(argv []string) (string, error) {
+func run(argv []string, env []string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), *runTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out // The same writer: both share one pipe.
@@ -194,6 +229,15 @@ func TestSyscalls(t *testing.T) {
 			t.Errorf("defs.bzl: OVERLAY_NONE_TESTS names %q, which has no linux/%s_test.c", n, n)
 		}
 	}
+	gaps, err := rootTmpdirGaps()
+	if err != nil {
+		t.Fatalf("the root temporary directory exceptions: %v", err)
+	}
+	for n := range gaps {
+		if !noneTests[n] {
+			t.Errorf("defs.bzl: ROOT_TMPDIR_GAPS names %q, which is not in OVERLAY_NONE_TESTS", n)
+		}
+	}
 	overlayScript, err := filepath.Abs("run_overlay_test.sh")
 	if err != nil {
 		t.Fatal(err)
@@ -202,10 +246,11 @@ func TestSyscalls(t *testing.T) {
 	for _, src := range srcs {
 		name := testName(src)
 		bin := bins[name]
+		rootTmp := noneTests[name] && !gaps[name]
 		t.Run(name, func(t *testing.T) {
 			t.Run("native", func(t *testing.T) {
 				t.Parallel()
-				runVariant(t, bin, func(b string) ([]string, error) {
+				runVariant(t, bin, rootTmp, func(b string) ([]string, error) {
 					if name == overlayTest {
 						return []string{"bash", overlayScript, "native", b}, nil
 					}
@@ -220,12 +265,14 @@ func TestSyscalls(t *testing.T) {
 					suffix, overlay string
 				}{{"", rootOverlay}}
 				if noneTests[name] {
-					variants = append(variants, struct{ suffix, overlay string }{overlayNoneSuffix, "--overlay2=none"})
+					variants = append(variants,
+						struct{ suffix, overlay string }{overlayNoneSuffix, "--overlay2=none"},
+						struct{ suffix, overlay string }{overlaySelfSuffix, "--overlay2=root:self"})
 				}
 				for _, v := range variants {
 					t.Run(p.name+v.suffix, func(t *testing.T) {
 						t.Parallel()
-						runVariant(t, bin, func(b string) ([]string, error) {
+						runVariant(t, bin, rootTmp, func(b string) ([]string, error) {
 							runsc, err := rs.get()
 							if err != nil {
 								return nil, err
@@ -244,8 +291,10 @@ func TestSyscalls(t *testing.T) {
 }
 
 // runVariant waits for bin to be compiled, builds the command line with argv
-// and runs it; the test passes iff the program exits with status 0.
-func runVariant(t *testing.T, bin *binary, argv func(bin string) ([]string, error)) {
+// and runs it; the test passes iff the program exits with status 0. With
+// rootTmp the run's harness_tmpdir() directories go in a fresh directory
+// under /var/tmp (rootTmpEnv), which must be empty again afterwards.
+func runVariant(t *testing.T, bin *binary, rootTmp bool, argv func(bin string) ([]string, error)) {
 	t.Helper()
 	<-bin.done
 	if bin.err != nil {
@@ -255,7 +304,26 @@ func runVariant(t *testing.T, bin *binary, argv func(bin string) ([]string, erro
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := run(args)
+	var env []string
+	if rootTmp {
+		dir, err := testutil.SandboxVisibleTempDir("bulwark-syscalls-root-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+		// Like /tmp: tests that drop to another uid still reach their
+		// own directory.
+		if err := os.Chmod(dir, 0o1777); err != nil {
+			t.Fatal(err)
+		}
+		env = []string{rootTmpEnv + "=" + dir}
+		defer func() {
+			if ents, err := os.ReadDir(dir); err != nil || len(ents) != 0 {
+				t.Errorf("%s=%s after the run: %v, %v; want it empty", rootTmpEnv, dir, ents, err)
+			}
+		}()
+	}
+	out, err := run(args, env)
 	if err != nil {
 		t.Errorf("%s: %v\noutput:\n%s", strings.Join(args, " "), err, out)
 		return

@@ -62,7 +62,7 @@ func (t *Task) exit() {
 		// As Linux's exit_files and exit_mm, before the parent hears
 		// of the exit.
 		tg.releaseTimers()
-		tg.exitIPC()
+		tg.exitIPC(t)
 		tg.fds.Release()
 		tg.mm.DecUsers()
 	}
@@ -115,7 +115,10 @@ const (
 	CLONE_NEWNET         = 0x40000000
 	CLONE_IO             = 0x80000000
 	CLONE_CLEAR_SIGHAND  = 0x100000000
-	CLONE_INTO_CGROUP    = 0x200000000
+	// CLONE_NEWTIME is only a flag of unshare: in clone its bit is
+	// part of the exit signal.
+	CLONE_NEWTIME     = 0x00000080
+	CLONE_INTO_CGROUP = 0x200000000
 )
 
 // CloneOptions are the decoded arguments of clone and clone3.
@@ -164,6 +167,8 @@ func (t *Task) Clone(o CloneOptions) (ThreadID, error) {
 	nt.regs = t.regs
 	nt.regs.Rax = 0
 	nt.fs = t.fs
+	nt.ns.Store(t.ns.Load())
+	nt.inheritFPState(t)
 	nt.creds.p.Store(t.creds.p.Load())
 	nt.attrs.inherit(&t.attrs)
 	if o.Stack != 0 {

@@ -60,6 +60,10 @@ type Kernel struct {
 	memfd memfdState
 	// ipc is the System V IPC namespace (ipc_ns.go).
 	ipc ipcState
+	// pause stops every task for runsc pause (pause.go).
+	pause pauseState
+	// rootUTS is the first UTS namespace (namespaces.go).
+	rootUTS rootUTSState
 
 	mu      sync.Mutex
 	tasks   map[ThreadID]*Task

@@ -165,10 +165,10 @@ func (k *Kernel) ThreadGroupByID(pid ThreadID) *ThreadGroup {
 }
 
 // forkFlagsValid reports whether a clone that makes a new process may
-// have flags f: new namespaces and cgroups are not supported.
+// have flags f: pidfds and cgroups are not supported (namespaces are
+// checked by checkNewNamespaces).
 func forkFlagsValid(f uint64) bool {
-	const unsupported = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
-		CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_PIDFD | CLONE_INTO_CGROUP
+	const unsupported = CLONE_PIDFD | CLONE_INTO_CGROUP
 	return f&unsupported == 0
 }
 
@@ -176,9 +176,10 @@ func forkFlagsValid(f uint64) bool {
 func (t *Task) fork(o CloneOptions) (ThreadID, error) {
 	f := o.Flags
 	if !forkFlagsValid(f) {
-		// New namespaces need the sandbox's own: not supported
-		// (EINVAL is what Linux gives for unknown combinations).
 		return 0, linux.EINVAL
+	}
+	if err := t.checkNewNamespaces(f); err != nil {
+		return 0, err
 	}
 	if o.ExitSignal < 0 || o.ExitSignal > linux.SIGRTMAX {
 		return 0, linux.EINVAL
@@ -245,6 +246,8 @@ func (t *Task) fork(o CloneOptions) (ThreadID, error) {
 	} else {
 		nt.fs = t.fs.Fork()
 	}
+	nt.ns.Store(t.newNamespaces(f))
+	nt.inheritFPState(t)
 	creds := t.Credentials()
 	nt.creds.p.Store(creds)
 	nt.attrs.inherit(&t.attrs)

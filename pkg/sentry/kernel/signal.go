@@ -1,12 +1,14 @@
 package kernel
 
 import (
+	"errors"
 	"sync/atomic"
 	"time"
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/log"
 	"bulwark.dev/bulwark/pkg/sentry/arch"
+	"bulwark.dev/bulwark/pkg/sentry/platform"
 	"bulwark.dev/bulwark/pkg/sentry/waiter"
 )
 
@@ -378,6 +380,10 @@ func (t *Task) restartSyscall() {
 // setupFrame builds the signal frame and points the task at the handler.
 func (t *Task) setupFrame(sig linux.Signal, info *linux.SignalInfo, act linux.SigAction, oldMask linux.SignalSet) error {
 	fp, err := t.ctx.FPState()
+	if errors.Is(err, platform.ErrNoFPState) {
+		// A task that has not run yet: the initial state.
+		fp, err = initFPState(t.k.XStateSize), nil
+	}
 	if err != nil {
 		return err
 	}
@@ -423,6 +429,18 @@ func initFPState(n int) []byte {
 	fp[0], fp[1] = 0x7f, 0x03   // FCW
 	fp[24], fp[25] = 0x80, 0x1f // MXCSR
 	return fp[:max(n, 512)]
+}
+
+// inheritFPState gives t, a new task that has not run, parent's
+// floating-point state, as fork and clone do. Without one (parent has not
+// run either, or the platform cannot read it) t starts from the initial
+// state.
+//
+// Preconditions: parent is the calling task.
+func (t *Task) inheritFPState(parent *Task) {
+	if fp, err := parent.ctx.FPState(); err == nil {
+		t.ctx.SetFPState(fp)
+	}
 }
 
 // onAltStack reports whether sp is on the task's signal stack.

@@ -68,6 +68,8 @@ type Task struct {
 	// (shared by the threads of a group, which are cloned with CLONE_FS).
 	creds taskCreds
 	fs    *FSContext
+	// ns are the task's namespaces (namespaces.go); nil: the root ones.
+	ns atomic.Pointer[nsSet]
 	// attrs are the task's prctl settings (prctl.go).
 	attrs taskAttrs
 
@@ -168,6 +170,10 @@ func (t *Task) run() {
 	runtime.LockOSThread()
 	t.startUsage()
 	for t.deliverSignals() {
+		if t.pausePoint() {
+			// Paused meanwhile (pause.go): signals may be due now.
+			continue
+		}
 		ev, info, err := t.ctx.Switch(t.tg.mm.AddressSpace(), &t.regs)
 		if err != nil {
 			log.Warningf("task %d: %v", t.tid, err)

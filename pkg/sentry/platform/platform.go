@@ -86,6 +86,10 @@ type TrapInfo struct {
 	TrapNo, ErrorCode uint64
 }
 
+// ErrNoFPState is FPState's error for a context that has never run and
+// was given no floating-point state: the caller uses the initial state.
+var ErrNoFPState = errors.New("platform: context has no floating-point state yet")
+
 // ErrContextDead means the host process running the context is gone (for
 // example it was killed from outside the sandbox).
 var ErrContextDead = errors.New("platform: context's host process is gone")

@@ -124,15 +124,21 @@ func (v *VirtualFilesystem) NewRootDentry(fs *Filesystem, root Inode) *Dentry {
 	return &Dentry{fs: fs, inode: root}
 }
 
-// Mount attaches a new mount of fs (showing root, a dentry of fs) at vd,
-// which must be a directory. It is how the sandbox builds its initial
-// mount tree (/dev, /proc, /tmp).
+// Mount attaches a new mount of fs (showing root, a dentry of fs) at vd.
+// As in Linux, a directory is mounted on a directory and anything else
+// (a bind mount of one file) on a non-directory; otherwise ENOTDIR. It is
+// how the sandbox builds its initial mount tree (/dev, /proc, /tmp, an
+// OCI spec's mounts).
 func (v *VirtualFilesystem) Mount(vd VirtualDentry, fs *Filesystem, root *Dentry, source string, flags MountFlags) (*Mount, error) {
 	st, err := vd.Dentry.inode.Stat()
 	if err != nil {
 		return nil, err
 	}
-	if !IsDir(st.Mode) {
+	rst, err := root.inode.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if IsDir(st.Mode) != IsDir(rst.Mode) {
 		return nil, linux.ENOTDIR
 	}
 	if vd.Dentry.IsDead() {

@@ -633,3 +633,53 @@ TEST(fork_clears_pending_alarm)
 	/* The parent's alarm is still set (cancel it). */
 	EXPECT_GT(alarm(0), 0);
 }
+
+/* MXCSR's rounding control (bits 13-14): 10 rounds up. */
+#define MXCSR_ROUND_MASK 0x6000u
+#define MXCSR_ROUND_UP 0x4000u
+
+static void rounding_is_upward(void *arg)
+{
+	(void)arg;
+	EXPECT_EQ(__builtin_ia32_stmxcsr() & MXCSR_ROUND_MASK, MXCSR_ROUND_UP);
+}
+
+/* The child's floating-point state (here MXCSR's rounding mode) is the
+ * parent's. */
+TEST(fork_inherits_floating_point_state)
+{
+	unsigned int saved = __builtin_ia32_stmxcsr();
+	__builtin_ia32_ldmxcsr((saved & ~MXCSR_ROUND_MASK) | MXCSR_ROUND_UP);
+	int pid = harness_fork_child(rounding_is_upward, 0);
+	__builtin_ia32_ldmxcsr(saved);
+	EXPECT_CHILD_EXIT(pid, 0);
+}
+
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1(int sig, siginfo_t *info, void *uc)
+{
+	(void)sig;
+	(void)info;
+	(void)uc;
+	usr1_seen = 1;
+}
+
+static void wait_for_usr1(void *arg)
+{
+	(void)arg;
+	while (!usr1_seen)
+		pause();
+}
+
+/* A signal with a handler reaches a child at once after fork, possibly
+ * before it ever ran: the frame needs its floating-point state. */
+TEST(fork_signal_before_the_child_runs)
+{
+	harness_set_handler(SIGUSR1, on_usr1, 0);
+	for (int i = 0; i < 20; i++) {
+		int pid = harness_fork_child(wait_for_usr1, 0);
+		ASSERT_SYSCALL_OK(kill(pid, SIGUSR1));
+		EXPECT_CHILD_EXIT(pid, 0);
+	}
+}

@@ -432,7 +432,8 @@ static const char *make_tmpdir(char **slot, const char *parent)
 
 const char *harness_tmpdir(void)
 {
-	return make_tmpdir(&tmpdir_path, "/tmp");
+	const char *parent = getenv("HARNESS_TMPDIR");
+	return make_tmpdir(&tmpdir_path, parent && parent[0] ? parent : "/tmp");
 }
 
 const char *harness_shmdir(void)

@@ -299,7 +299,10 @@ struct harness_kernel_sigaction {
  * A fresh directory (mode 0700) made with mkdtemp under /tmp for the current
  * test, created on the first call. /tmp is a tmpfs in the sandbox and often
  * an ordinary disk file system natively: tests that need tmpfs semantics use
- * harness_shmdir instead.
+ * harness_shmdir instead. If $HARNESS_TMPDIR is set (the runners set it for
+ * the file-system tests: a host directory under /var/tmp, which the sandbox
+ * sees in its root, so the --overlay2 modes differ), it is used instead of
+ * /tmp.
  */
 const char *harness_tmpdir(void);
 /* harness_tmpdir() "/" name; name "" gives the directory itself. */

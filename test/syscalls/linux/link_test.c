@@ -44,6 +44,10 @@ TEST(link_counts)
 	EXPECT_EQ(lstat_of(b).st_nlink, 2);
 	ASSERT_SYSCALL_OK(unlink(c));
 	EXPECT_EQ(lstat_of(b).st_nlink, 1);
+	/* The names that were used first are gone; the data is not. */
+	memset(buf, 0, sizeof(buf));
+	harness_read_file(b, buf, sizeof(buf));
+	EXPECT_STREQ(buf, "new");
 }
 
 TEST(link_directory_eperm)

@@ -189,7 +189,7 @@ func (fs *filesystem) newSys() *staticDir {
 		),
 		"kernel", dir(
 			"cap_last_cap", readOnly(func() string { return fmt.Sprint(linux.CAP_LAST_CAP) }),
-			"hostname", value(func() string { return fs.k.Hostname }),
+			"hostname", value(func() string { return fs.k.RootUTSNamespace().Hostname() }),
 			"ngroups_max", readOnly(func() string { return fmt.Sprint(ngroupsMax) }),
 			"osrelease", readOnly(func() string { return UTSRelease }),
 			"ostype", readOnly(func() string { return UTSSysname }),

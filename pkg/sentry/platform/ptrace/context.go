@@ -25,6 +25,10 @@ type context struct {
 
 	fp   []byte
 	trap platform.TrapInfo
+	// pendingFP is the floating-point state given to a context before it
+	// has a stub thread (a new task that has not run yet); Switch
+	// installs it in the thread it makes.
+	pendingFP []byte
 }
 
 // maxXStateSize bounds the XSAVE area (AMX state needs about 11 KiB).
@@ -41,6 +45,13 @@ func (c *context) Switch(pas platform.AddressSpace, regs *linux.PtraceRegs) (pla
 		}
 		c.as, c.t = as, t
 		c.tid.Store(int64(t.tid))
+		if c.pendingFP != nil {
+			fp := c.pendingFP
+			c.pendingFP = nil
+			if err := setXState(t.tid, fp); err != nil {
+				return 0, nil, c.dead(err)
+			}
+		}
 	}
 	c.running.Store(true)
 	if c.interrupt.Swap(false) {
@@ -201,8 +212,15 @@ func (c *context) Interrupt() {
 	}
 }
 
-// FPState implements platform.Context.
+// FPState implements platform.Context. Before its first Switch a context
+// has only the state SetFPState gave it, or none (ErrNoFPState).
 func (c *context) FPState() ([]byte, error) {
+	if c.t == nil {
+		if c.pendingFP == nil {
+			return nil, platform.ErrNoFPState
+		}
+		return append([]byte(nil), c.pendingFP...), nil
+	}
 	if c.fp == nil {
 		c.fp = make([]byte, maxXStateSize)
 	}
@@ -217,6 +235,10 @@ func (c *context) FPState() ([]byte, error) {
 func (c *context) SetFPState(state []byte) error {
 	if len(state) == 0 || len(state) > maxXStateSize {
 		return linux.EINVAL
+	}
+	if c.t == nil {
+		c.pendingFP = append([]byte(nil), state...)
+		return nil
 	}
 	if err := setXState(c.t.tid, state); err != nil {
 		return linux.EINVAL
@@ -249,9 +271,6 @@ func (c *context) releaseThread() {
 		return
 	}
 	c.tid.Store(0)
-	c.t.kill()
-	if c.t.slot >= 0 {
-		c.as.freeSlot(c.t.slot)
-	}
+	c.as.threadGone(c.t)
 	c.t, c.as = nil, nil
 }

@@ -73,6 +73,7 @@ func (p *Platform) AddMemoryFile(fd int) error {
 	}
 	// A new slice: address spaces keep the one they were created with.
 	p.added = append(slices.Clip(p.added), fd)
+	p.gen++
 	return nil
 }
 

@@ -11,7 +11,9 @@
 //     through that socket and sit at the same FD number as in the sentry.
 //   - Each AddressSpace is a clone of the master (injected clone), traced by
 //     its own dedicated OS thread (an injector), which performs the address
-//     space's mmap/munmap/mprotect by injecting system calls.
+//     space's mmap/munmap/mprotect by injecting system calls (or a context's
+//     thread does, see addressSpace). A pool made ahead of time (pool.go)
+//     serves NewAddressSpace; Release leaves the teardown to the injector.
 //   - Each Context (one per task) owns one more thread of its address
 //     space's mm (an injected clone with CLONE_VM), traced by the task's own
 //     locked OS thread, which runs application code with PTRACE_SYSEMU.
@@ -53,6 +55,16 @@ type Platform struct {
 	// added are the files added to the master stub, at their FD
 	// numbers.
 	added []int
+	// gen counts the calls to AddMemoryFile that added a file: an
+	// address space made at an older generation lacks a file.
+	gen uint64
+
+	// pool holds address spaces made ahead of time (pool.go).
+	pool *pool
+	// dying counts the released address spaces whose injectors have not
+	// yet killed and reaped their stubs (which they do by themselves
+	// after Release); Close waits for them.
+	dying sync.WaitGroup
 }
 
 var _ platform.Platform = (*Platform)(nil)
@@ -65,13 +77,15 @@ func New(memfd int) (*Platform, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ptrace: file socket: %w", err)
 	}
-	master, err := startInjector(func() (*thread, error) { return forkMaster(memfd, socks[1]) })
+	master, err := startInjector(func() (*thread, error) { return forkMaster(memfd, socks[1]) }, nil)
 	if err != nil {
 		unix.Close(socks[0])
 		unix.Close(socks[1])
 		return nil, err
 	}
-	return &Platform{memfd: memfd, master: master, fileSock: socks[0], stubSock: socks[1]}, nil
+	p := &Platform{memfd: memfd, master: master, fileSock: socks[0], stubSock: socks[1]}
+	p.pool = startPool(p, poolSize)
+	return p, nil
 }
 
 // Name implements platform.Platform.
@@ -80,13 +94,24 @@ func (*Platform) Name() string { return "ptrace" }
 // MaxUserAddress implements platform.Platform.
 func (*Platform) MaxUserAddress() uint64 { return maxUserAddress }
 
-// NewAddressSpace implements platform.Platform.
+// NewAddressSpace implements platform.Platform. It takes an address space
+// that the pool made ahead of time if there is one that holds every added
+// file, and makes one otherwise.
 func (p *Platform) NewAddressSpace() (platform.AddressSpace, error) {
+	if as := p.pool.get(); as != nil {
+		return as, nil
+	}
+	return p.makeAddressSpace()
+}
+
+// makeAddressSpace clones the master stub into a new address space with
+// its own injector.
+func (p *Platform) makeAddressSpace() (*addressSpace, error) {
 	// The clone copies the master's FD table: it holds the files added
 	// so far, and no file can be added in between.
 	p.mu.Lock()
 	tid, err := cloneFrom(p.master, uint64(unix.SIGCHLD))
-	added := p.added
+	added, gen := p.added, p.gen
 	p.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -98,19 +123,23 @@ func (p *Platform) NewAddressSpace() (platform.AddressSpace, error) {
 			return nil, err
 		}
 		return t, nil
-	})
+	}, p.dying.Done)
 	if err != nil {
 		return nil, err
 	}
-	return &addressSpace{p: p, inj: inj, added: added}, nil
+	return &addressSpace{p: p, inj: inj, added: added, gen: gen}, nil
 }
 
 // NewContext implements platform.Platform.
 func (p *Platform) NewContext() platform.Context { return &context{} }
 
-// Close stops the master stub.
+// Close releases the pool's address spaces, stops the master stub and
+// waits until every released address space's stub is gone. Address spaces
+// still in use are not released.
 func (p *Platform) Close() {
+	p.pool.stop()
 	p.master.stop()
+	p.dying.Wait()
 	unix.Close(p.fileSock)
 	unix.Close(p.stubSock)
 }
@@ -123,8 +152,10 @@ type injector struct {
 }
 
 // startInjector starts an injector whose thread is created (and therefore
-// traced) by create, on the injector's own OS thread.
-func startInjector(create func() (*thread, error)) (*injector, error) {
+// traced) by create, on the injector's own OS thread. ended, if not nil,
+// is called when the injector has ended after stop or stopAsync (its stub
+// thread is dead and reaped by then), not if create failed.
+func startInjector(create func() (*thread, error), ended func()) (*injector, error) {
 	inj := &injector{reqs: make(chan func(*thread)), done: make(chan struct{})}
 	errc := make(chan error, 1)
 	go func() {
@@ -141,6 +172,9 @@ func startInjector(create func() (*thread, error)) (*injector, error) {
 			f(t)
 		}
 		t.kill()
+		if ended != nil {
+			ended()
+		}
 	}()
 	if err := <-errc; err != nil {
 		return nil, err
@@ -164,24 +198,32 @@ func (inj *injector) stop() {
 	<-inj.done
 }
 
-// cloneFrom injects a clone into inj's stub. The child shares what flags
-// say, is a child of the sentry (CLONE_PARENT), and spins untraced in the
-// stub page until its new tracer seizes it.
+// stopAsync makes the injector kill its stub thread and end, without
+// waiting for it.
+func (inj *injector) stopAsync() {
+	close(inj.reqs)
+}
+
+// cloneFrom injects a clone into inj's stub (see thread.clone).
 func cloneFrom(inj *injector, flags uint64) (int, error) {
 	var tid int
 	var err error
-	inj.do(func(t *thread) {
-		var ret uint64
-		ret, err = t.syscall(stubCloneSite, unix.SYS_CLONE, flags|unix.CLONE_PARENT|unix.CLONE_UNTRACED, 0, 0, 0, 0)
-		if err == nil && int64(ret) < 0 {
-			err = unix.Errno(-int64(ret))
-		}
-		tid = int(ret)
-	})
+	inj.do(func(t *thread) { tid, err = t.clone(flags) })
+	return tid, err
+}
+
+// clone injects a clone into t's stub. The child shares what flags say, is
+// a child of the sentry (CLONE_PARENT), and spins untraced in the stub page
+// until its new tracer seizes it.
+func (t *thread) clone(flags uint64) (int, error) {
+	ret, err := t.syscall(stubCloneSite, unix.SYS_CLONE, flags|unix.CLONE_PARENT|unix.CLONE_UNTRACED, 0, 0, 0, 0)
+	if err == nil && int64(ret) < 0 {
+		err = unix.Errno(-int64(ret))
+	}
 	if err != nil {
 		return 0, fmt.Errorf("ptrace: clone stub: %w", err)
 	}
-	return tid, nil
+	return int(ret), nil
 }
 
 // forkMaster forks the sentry into the master stub and strips it down.
@@ -299,17 +341,123 @@ func (t *thread) bootstrap(memfd, stubSock int) error {
 }
 
 // addressSpace is a stub process; its injector maps memory into it.
+//
+// Mapping changes made while no thread of the address space can run
+// application code (a new address space that fork or exec is filling, one
+// whose threads are all gone) are not injected at once: nothing but the
+// sentry, which reaches application memory through its own mapping of the
+// memory files, could see them. They are kept in order in pending and
+// injected together, in one request to the injector, right before the
+// next thread is created (newThread). A host error in one of them is then
+// reported by newThread, and so by Switch, instead of by the call that
+// made the change.
+//
+// Changes made while threads run are injected at once: through the
+// caller's own stub thread in this address space if the caller is the OS
+// thread of a context that has one (an application's mmap, a
+// copy-on-write break), which is stopped while its task is in the sentry;
+// through the injector otherwise.
+//
+// Lock order: addressSpace.mu, then the injector (a request is made with
+// mu held; the injector never takes mu). slotMu is never held while
+// another lock is taken.
 type addressSpace struct {
 	p   *Platform
 	inj *injector
 	// added are the added files its stub holds (those the master held
-	// when it was cloned). Never changed.
+	// when it was cloned), and gen the platform's generation then.
+	// Never changed.
 	added []int
+	gen   uint64
+
+	mu sync.Mutex
+	// threads counts the stub threads of contexts (made by newThread
+	// and not yet killed).
+	threads int
+	// pending are the mapping changes not yet injected; empty whenever
+	// threads > 0.
+	pending []injection
+	// local are the contexts' stub threads by the host thread id of
+	// their tracers.
+	local map[int]*thread
 
 	// slots are the alternate signal stacks of its threads.
 	slotMu    sync.Mutex
 	freeSlots []int
 	nextSlot  int
+}
+
+// injection is one system call for an address space's stub.
+type injection struct {
+	nr   uintptr
+	args [6]uint64
+}
+
+// maxPending bounds addressSpace.pending: beyond it, changes are injected
+// at once.
+const maxPending = 4096
+
+// run injects in into t. It returns an error that says what the call was;
+// lost is true if the error is t's (t could not run it), not the call's.
+func (in *injection) run(t *thread) (lost bool, err error) {
+	ret, err := t.syscall(stubSyscallSite, in.nr, in.args[:]...)
+	if err != nil {
+		lost = true
+	} else if int64(ret) < 0 && int64(ret) > -4096 {
+		err = unix.Errno(-int64(ret))
+	} else {
+		return false, nil
+	}
+	switch in.nr {
+	case unix.SYS_MMAP:
+		return lost, fmt.Errorf("ptrace: map %#x+%#x: %w", in.args[0], in.args[1], err)
+	case unix.SYS_MUNMAP:
+		return lost, fmt.Errorf("ptrace: unmap %#x+%#x: %w", in.args[0], in.args[1], err)
+	case unix.SYS_MPROTECT:
+		return lost, fmt.Errorf("ptrace: protect %#x+%#x: %w", in.args[0], in.args[1], err)
+	}
+	return lost, fmt.Errorf("ptrace: syscall %d: %w", in.nr, err)
+}
+
+// runPending injects ops into t in order and stops at the first error. It
+// returns how many ran, and lost as run does.
+func runPending(t *thread, ops []injection) (int, bool, error) {
+	for i := range ops {
+		if lost, err := ops[i].run(t); err != nil {
+			return i, lost, err
+		}
+	}
+	return len(ops), false, nil
+}
+
+// change makes a mapping change: now, or later if no thread can see it.
+func (as *addressSpace) change(in injection) error {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	if as.threads == 0 && len(as.pending) < maxPending {
+		as.pending = append(as.pending, in)
+		return nil
+	}
+	ops := append(as.pending, in)
+	as.pending = nil
+	if len(as.local) > 0 {
+		if t := as.local[unix.Gettid()]; t != nil {
+			// Safe: only this OS thread traces t, and t is stopped
+			// while its context is not in Switch, which runs on
+			// this OS thread too and sets all of t's registers
+			// before it resumes it.
+			n, lost, err := runPending(t, ops)
+			if !lost {
+				return err
+			}
+			// t is gone (killed from outside): the injector does
+			// the rest.
+			ops = ops[n:]
+		}
+	}
+	var err error
+	as.inj.do(func(t *thread) { _, _, err = runPending(t, ops) })
+	return err
 }
 
 // allocSlot reserves an alternate signal stack slot.
@@ -349,61 +497,101 @@ func hostProt(p platform.Prot) uint64 {
 	return prot
 }
 
-func (as *addressSpace) inject(nr uintptr, args ...uint64) error {
-	var err error
-	as.inj.do(func(t *thread) { _, err = t.syscallErr(nr, args...) })
-	return err
-}
-
 // MapFile implements platform.AddressSpace.
 func (as *addressSpace) MapFile(addr uint64, fd int, offset, length uint64, prot platform.Prot) error {
 	if fd != as.p.memfd && !slices.Contains(as.added, fd) {
 		return fmt.Errorf("ptrace: map of fd %d: not a memory file of this address space", fd)
 	}
-	if err := as.inject(unix.SYS_MMAP, addr, length, hostProt(prot), unix.MAP_SHARED|unix.MAP_FIXED, uint64(fd), offset); err != nil {
-		return fmt.Errorf("ptrace: map %#x+%#x: %w", addr, length, err)
-	}
-	return nil
+	return as.change(injection{nr: unix.SYS_MMAP, args: [6]uint64{addr, length, hostProt(prot), unix.MAP_SHARED | unix.MAP_FIXED, uint64(fd), offset}})
 }
 
 // Unmap implements platform.AddressSpace.
 func (as *addressSpace) Unmap(addr, length uint64) error {
-	if err := as.inject(unix.SYS_MUNMAP, addr, length); err != nil {
-		return fmt.Errorf("ptrace: unmap %#x+%#x: %w", addr, length, err)
-	}
-	return nil
+	return as.change(injection{nr: unix.SYS_MUNMAP, args: [6]uint64{addr, length}})
 }
 
 // Protect implements platform.AddressSpace.
 func (as *addressSpace) Protect(addr, length uint64, prot platform.Prot) error {
-	if err := as.inject(unix.SYS_MPROTECT, addr, length, hostProt(prot)); err != nil {
-		return fmt.Errorf("ptrace: protect %#x+%#x: %w", addr, length, err)
-	}
-	return nil
+	return as.change(injection{nr: unix.SYS_MPROTECT, args: [6]uint64{addr, length, hostProt(prot)}})
 }
 
-// Release implements platform.AddressSpace.
-func (as *addressSpace) Release() { as.inj.stop() }
+// Release implements platform.AddressSpace. The stub is killed and reaped
+// by its injector after Release returns: no context uses it any more, so
+// only its injector's own thread is left, which runs nothing but injected
+// system calls.
+func (as *addressSpace) Release() {
+	as.p.dying.Add(1)
+	as.inj.stopAsync()
+}
 
-// newThread clones a thread of as's mm and attaches it to the calling OS
-// thread, which must be locked.
+// newThread applies the pending mapping changes, clones a thread of as's
+// mm and attaches it to the calling OS thread, which must be locked.
 func (as *addressSpace) newThread() (*thread, error) {
-	tid, err := cloneFrom(as.inj, unix.CLONE_VM|uint64(unix.SIGCHLD))
+	slot, haveSlot := as.allocSlot()
+	var tid int
+	var err error
+	as.mu.Lock()
+	ops := as.pending
+	as.pending = nil
+	as.inj.do(func(t *thread) {
+		if _, _, err = runPending(t, ops); err != nil {
+			return
+		}
+		if haveSlot {
+			// The signal stack is mapped here, with the rest, and
+			// installed by the thread itself below.
+			in := injection{nr: unix.SYS_MMAP, args: [6]uint64{altStackBase + uint64(slot)*altStackSize, altStackSize,
+				unix.PROT_READ | unix.PROT_WRITE, unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_FIXED, ^uint64(0), 0}}
+			if _, err = in.run(t); err != nil {
+				return
+			}
+		}
+		tid, err = t.clone(unix.CLONE_VM | uint64(unix.SIGCHLD))
+	})
+	if err == nil {
+		as.threads++
+	}
+	as.mu.Unlock()
 	if err != nil {
+		if haveSlot {
+			as.freeSlot(slot)
+		}
 		return nil, err
 	}
 	t := &thread{tid: tid, slot: -1}
-	if err := t.seize(); err != nil {
-		t.kill()
-		return nil, err
-	}
-	if slot, ok := as.allocSlot(); ok {
-		if err := t.setAltStack(altStackBase + uint64(slot)*altStackSize); err != nil {
-			as.freeSlot(slot)
-			t.kill()
-			return nil, err
-		}
+	if haveSlot {
 		t.slot = slot
 	}
+	if err := t.seize(); err != nil {
+		as.threadGone(t)
+		return nil, err
+	}
+	if haveSlot {
+		if err := t.setAltStack(altStackBase + uint64(slot)*altStackSize); err != nil {
+			as.threadGone(t)
+			return nil, err
+		}
+	}
+	t.tracer = unix.Gettid()
+	as.mu.Lock()
+	if as.local == nil {
+		as.local = make(map[int]*thread)
+	}
+	as.local[t.tracer] = t
+	as.mu.Unlock()
 	return t, nil
+}
+
+// threadGone kills t, a thread that newThread made, and frees its slot.
+func (as *addressSpace) threadGone(t *thread) {
+	t.kill()
+	if t.slot >= 0 {
+		as.freeSlot(t.slot)
+	}
+	as.mu.Lock()
+	as.threads--
+	if as.local[t.tracer] == t {
+		delete(as.local, t.tracer)
+	}
+	as.mu.Unlock()
 }

@@ -20,16 +20,14 @@ type thread struct {
 	// slot is the thread's alternate signal stack slot, or -1 if it has
 	// none (then page faults report no error code).
 	slot int
+	// tracer is the host thread id of the OS thread that traces a
+	// context's thread (0 for others).
+	tracer int
 }
 
-// setAltStack maps an alternate signal stack at addr and installs it, so
-// that the host can build fault frames without touching application
-// memory.
+// setAltStack installs the alternate signal stack mapped at addr, so that
+// the host can build fault frames without touching application memory.
 func (t *thread) setAltStack(addr uint64) error {
-	if _, err := t.syscallErr(unix.SYS_MMAP, addr, altStackSize, unix.PROT_READ|unix.PROT_WRITE,
-		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, ^uint64(0), 0); err != nil {
-		return fmt.Errorf("ptrace: map signal stack: %w", err)
-	}
 	// stack_t {ss_sp, ss_flags, ss_size}, written at the bottom of the
 	// stack it describes (frames are built at the top).
 	ss := make([]byte, 24)

@@ -36,7 +36,7 @@ func ipcPID(t *kernel.Task) int32 { return int32(t.ThreadGroup().ID()) }
 
 func shmget(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	key, size, flags := int32(a[0]), a[1], int32(a[2])
-	id, err := t.Kernel().IPCNamespace().ShmGet(t, ipcPID(t), key, size, flags)
+	id, err := t.IPCNamespace().ShmGet(t, ipcPID(t), key, size, flags)
 	return uint64(id), err
 }
 
@@ -61,7 +61,7 @@ func shmat(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		return 0, linux.EINVAL
 	}
 	readOnly, exec := flags&linux.SHM_RDONLY != 0, flags&linux.SHM_EXEC != 0
-	att, err := t.Kernel().IPCNamespace().ShmAttach(t.Credentials(), id, readOnly, exec)
+	att, err := t.IPCNamespace().ShmAttach(t.Credentials(), id, readOnly, exec)
 	if err != nil {
 		return 0, err
 	}
@@ -105,7 +105,7 @@ func shmctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if id < 0 || cmd < 0 {
 		return 0, linux.EINVAL
 	}
-	ns := t.Kernel().IPCNamespace()
+	ns := t.IPCNamespace()
 	creds := t.Credentials()
 	switch cmd {
 	case linux.IPC_INFO:
@@ -142,7 +142,7 @@ func shmctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 
 func semget(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	key, nsems, flags := int32(a[0]), int32(a[1]), int32(a[2])
-	id, err := t.Kernel().IPCNamespace().SemGet(t.Credentials(), key, nsems, flags)
+	id, err := t.IPCNamespace().SemGet(t.Credentials(), key, nsems, flags)
 	return uint64(id), err
 }
 
@@ -180,7 +180,7 @@ func doSemop(t *kernel.Task, id int32, sopsAddr, nsops, timeoutAddr uint64) (uin
 			deadline = time.Now()
 		}
 	}
-	return 0, t.Kernel().IPCNamespace().SemOp(t, t.Credentials(), ipcPID(t), id, ops, deadline)
+	return 0, t.IPCNamespace().SemOp(t, t.Credentials(), ipcPID(t), id, ops, deadline)
 }
 
 func semctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
@@ -188,7 +188,7 @@ func semctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if id < 0 {
 		return 0, linux.EINVAL
 	}
-	ns := t.Kernel().IPCNamespace()
+	ns := t.IPCNamespace()
 	creds := t.Credentials()
 	switch cmd {
 	case linux.IPC_INFO, linux.SEM_INFO:
@@ -246,7 +246,7 @@ func semctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 
 func msgget(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	key, flags := int32(a[0]), int32(a[1])
-	id, err := t.Kernel().IPCNamespace().MsgGet(t.Credentials(), key, flags)
+	id, err := t.IPCNamespace().MsgGet(t.Credentials(), key, flags)
 	return uint64(id), err
 }
 
@@ -266,7 +266,7 @@ func msgsnd(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if _, err := t.CopyIn(msgp+8, text); err != nil {
 		return 0, linux.EFAULT
 	}
-	return 0, t.Kernel().IPCNamespace().MsgSend(t, t.Credentials(), ipcPID(t), id, int64(mtype), text, flags)
+	return 0, t.IPCNamespace().MsgSend(t, t.Credentials(), ipcPID(t), id, int64(mtype), text, flags)
 }
 
 func msgrcv(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
@@ -274,7 +274,7 @@ func msgrcv(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if id < 0 || int64(size) < 0 {
 		return 0, linux.EINVAL
 	}
-	mtype, text, err := t.Kernel().IPCNamespace().MsgReceive(t, t.Credentials(), ipcPID(t), id, size, msgtyp, flags)
+	mtype, text, err := t.IPCNamespace().MsgReceive(t, t.Credentials(), ipcPID(t), id, size, msgtyp, flags)
 	if err != nil {
 		return 0, err
 	}
@@ -295,7 +295,7 @@ func msgctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	if id < 0 || cmd < 0 {
 		return 0, linux.EINVAL
 	}
-	ns := t.Kernel().IPCNamespace()
+	ns := t.IPCNamespace()
 	creds := t.Credentials()
 	switch cmd {
 	case linux.IPC_INFO, linux.MSG_INFO:

@@ -12,13 +12,12 @@ import (
 	"bulwark.dev/bulwark/pkg/usermem"
 )
 
-// What uname(2) reports, besides the node name (Kernel.Hostname).
+// What uname(2) reports, besides the names of the UTS namespace.
 const (
-	UTSSysname    = "Linux"
-	UTSRelease    = "5.15.0-bulwark"
-	UTSVersion    = "#1 SMP Bulwark sentry"
-	UTSMachine    = "x86_64"
-	UTSDomainname = "(none)"
+	UTSSysname = "Linux"
+	UTSRelease = "5.15.0-bulwark"
+	UTSVersion = "#1 SMP Bulwark sentry"
+	UTSMachine = "x86_64"
 )
 
 // miscSyscalls are identity, uname, randomness, rlimits and scheduling.
@@ -51,11 +50,11 @@ func utsField(s string) [linux.UTSLen]byte {
 func uname(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 	u := linux.Utsname{
 		Sysname:    utsField(UTSSysname),
-		Nodename:   utsField(t.Kernel().Hostname),
+		Nodename:   utsField(t.UTSNamespace().Hostname()),
 		Release:    utsField(UTSRelease),
 		Version:    utsField(UTSVersion),
 		Machine:    utsField(UTSMachine),
-		Domainname: utsField(UTSDomainname),
+		Domainname: utsField(t.UTSNamespace().Domainname()),
 	}
 	return 0, copyOutStruct(t, a[0], &u)
 }

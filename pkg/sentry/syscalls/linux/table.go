@@ -36,6 +36,7 @@ var families = []map[uintptr]kernel.Syscall{
 	timerSyscalls,
 	capabilitySyscalls,
 	ipcSyscalls,
+	nsSyscalls,
 	unsupportedSyscalls,
 }
 

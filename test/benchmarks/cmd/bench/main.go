@@ -8,7 +8,11 @@
 // trip (getpid.c), the file system's stat, open+close and sequential read
 // (fs.c), and processes (proc.c): fork+exec+wait of a static program
 // (true.c), pipe throughput, a one-byte pipe ping-pong between two processes,
-// and a `make -j2` build of a small C program with gcc. The read benchmark's file is created before the first round in a
+// and a `make -j2` build of a small C program with gcc; and two file-system
+// workloads in the container root, which also run on Bulwark with
+// --overlay2=root:memory and none and on the peer with --overlay2=root:memory
+// and none: test/fsstress's verifier (20000 operations) and a tar extraction
+// of /usr/include. The read benchmark's file is created before the first round in a
 // work directory under /var/tmp (Bulwark's `runsc do` covers /tmp with an
 // empty tmpfs, so a host file under /tmp is invisible in the sandbox) and
 // removed at the end, as are the built programs.
@@ -59,6 +63,8 @@ var (
 	pipeMiB   = flag.Int("pipe-mib", 512, "MiB sent through the pipe benchmark's pipe")
 	trips     = flag.Int("trips", 5000, "round trips per run of the ping-pong benchmark")
 	makeProj  = flag.String("makeproj", "test/e2e/testdata/makeproj", "the C project the make benchmark builds")
+	stressOps = flag.Int("fsstress-ops", 20000, "operations per run of the fsstress benchmark")
+	tarDir    = flag.String("tar-dir", "/usr/include", "the directory the tar benchmark archives once and extracts in every run")
 	timeout   = flag.Duration("timeout", 5*time.Minute, "limit for one run (a hang guard)")
 )
 
@@ -67,6 +73,8 @@ type env struct {
 	readFile string            // the read benchmark's file
 	progs    map[string]string // the built programs by name
 	makeProj string            // absolute path of the make benchmark's project
+	dir      string            // the work directory: on the host, in the sandbox's root
+	tarFile  string            // the tar benchmark's archive
 }
 
 // benchmark is one measurement: a program built from a C source in srcDir,
@@ -87,7 +95,19 @@ type benchmark struct {
 	// uses are other programs (built from srcDir like prog) that the
 	// arguments name through env.progs.
 	uses []string
+	// src, if set, is prog's source instead of srcDir/prog.c.
+	src string
+	// overlay marks the file-system workloads in the root, which also
+	// run on the runners that try each --overlay2 mode.
+	overlay bool
+	// needsTar is set if the benchmark extracts env.tarFile.
+	needsTar bool
 }
+
+// tarScript extracts the archive $3 into a new directory under $1 (in the
+// sandbox's root: an overlay, or the host through the gofer) and times only
+// the extraction with $2 (proc time); the tree is removed afterwards.
+const tarScript = `d=$(mktemp -d -p "$1") && "$2" time "$(command -v tar)" -xf "$3" -C "$d"; s=$?; rm -rf "$d"; exit $s`
 
 // makeScript builds a copy of the project $1 in a new temporary directory
 // with make -j2 (in the sandbox, /tmp is a tmpfs).
@@ -126,6 +146,21 @@ var benchmarks = []benchmark{
 		name: "make -j2", prog: "proc", metric: "ms", unit: "ms",
 		args: func(e *env) []string { return []string{"time", "/bin/sh", "-c", makeScript, "sh", e.makeProj} },
 	},
+	{
+		// test/fsstress's verifier, in a fresh tree in the root that it
+		// populates itself (-P) and removes (-r); ms covers the
+		// operations and verifications.
+		name: "fsstress", prog: "fsstress", src: "test/fsstress/src/fsstress.c", metric: "ms", unit: "ms", overlay: true,
+		args: func(e *env) []string {
+			return []string{"-P", "-r", "-s", "1", "-n", strconv.Itoa(*stressOps), e.dir}
+		},
+	},
+	{
+		name: "tar x /usr/include", prog: "proc", metric: "ms", unit: "ms", overlay: true, needsTar: true,
+		args: func(e *env) []string {
+			return []string{"time", "/bin/sh", "-c", tarScript, "sh", e.dir, e.progs["proc"], e.tarFile}
+		},
+	},
 }
 
 // runner is one way of running a benchmark program.
@@ -134,6 +169,8 @@ type runner struct {
 	prefix []string // argv before the program; empty for native
 	// skip, if set, is why the runner is not run at all.
 	skip string
+	// overlay says the runner runs only the overlay benchmarks.
+	overlay bool
 }
 
 // result collects one benchmark's runs on one runner.
@@ -183,7 +220,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	e := &env{progs: map[string]string{}, makeProj: makeProj}
+	e := &env{progs: map[string]string{}, makeProj: makeProj, dir: dir}
 	progs := e.progs
 	for _, b := range selected {
 		for _, name := range append([]string{b.prog}, b.uses...) {
@@ -191,6 +228,9 @@ func run() error {
 				continue
 			}
 			src := filepath.Join(*srcDir, name+".c")
+			if name == b.prog && b.src != "" {
+				src = b.src
+			}
 			prog := filepath.Join(dir, name)
 			if out, err := exec.Command("gcc", "-static", "-O2", "-o", prog, src).CombinedOutput(); err != nil {
 				return fmt.Errorf("build %s (run from the repository root): %v\n%s", src, err, out)
@@ -204,12 +244,45 @@ func run() error {
 				return err
 			}
 		}
+		if b.needsTar && e.tarFile == "" {
+			e.tarFile = filepath.Join(dir, "tar-data.tar")
+			abs, err := filepath.Abs(*tarDir)
+			if err != nil {
+				return err
+			}
+			if out, err := exec.Command("tar", "-cf", e.tarFile, "-C", filepath.Dir(abs), filepath.Base(abs)).CombinedOutput(); err != nil {
+				return fmt.Errorf("tar -cf %s %s: %v\n%s", e.tarFile, abs, err, out)
+			}
+		}
 	}
 
+	// The runners marked overlay run only the overlay benchmarks: the
+	// other benchmarks do not touch the root's files. Bulwark's default is
+	// root:self. Debian's `runsc do` adds an overlay of its own unless
+	// -force-overlay=false, so its "none" needs that flag to write to
+	// the host through its gofer.
 	runners := []*runner{
 		{name: "native"},
 		{name: "bulwark", prefix: []string{*runscFlag, "do"}},
+		{name: "bulwark root:memory", prefix: []string{*runscFlag, "--overlay2=root:memory", "do"}, overlay: true},
+		{name: "bulwark none", prefix: []string{*runscFlag, "--overlay2=none", "do"}, overlay: true},
 		{name: "gvisor peer", prefix: []string{*peerFlag, "--network=none", "do"}},
+		{name: "gvisor peer root:memory", prefix: []string{*peerFlag, "--network=none", "--overlay2=root:memory", "do"}, overlay: true},
+		{name: "gvisor peer none", prefix: []string{*peerFlag, "--network=none", "--overlay2=none", "do", "-force-overlay=false"}, overlay: true},
+	}
+	anyOverlay := false
+	for _, b := range selected {
+		anyOverlay = anyOverlay || b.overlay
+	}
+	if !anyOverlay {
+		// No overlay benchmark: leave their columns out.
+		var kept []*runner
+		for _, r := range runners {
+			if !r.overlay {
+				kept = append(kept, r)
+			}
+		}
+		runners = kept
 	}
 	for _, r := range runners[1:] {
 		if _, err := os.Stat(r.prefix[0]); errors.Is(err, fs.ErrNotExist) {
@@ -229,7 +302,7 @@ func run() error {
 		for bi, b := range selected {
 			args := append([]string{progs[b.prog]}, b.args(e)...)
 			for ri, r := range runners {
-				if r.skip != "" {
+				if r.skip != "" || (r.overlay && !b.overlay) {
 					continue
 				}
 				argv := append(append([]string{}, r.prefix...), args...)
@@ -359,8 +432,10 @@ func report(selected []benchmark, runners []*runner, results [][]result) {
 	}
 	fmt.Printf("\n%s, Linux %s, %d CPUs, %s, host %s; bulwark: %s, gvisor peer: %s\n",
 		time.Now().UTC().Format("2006-01-02"), release, runtime.NumCPU(), runtime.Version(), host, *runscFlag, *peerFlag)
-	fmt.Printf("%d rounds, %d calls per run, stat and open of %s, read of %d MiB in %d-byte calls\n\n",
+	fmt.Printf("%d rounds, %d calls per run, stat and open of %s, read of %d MiB in %d-byte calls\n",
 		*rounds, *calls, *statPath, *readMiB, *readBlock)
+	fmt.Printf("bulwark: its default --overlay2=root:self; gvisor peer: its `do` default (an overlay it forces); fsstress: %d operations; tar: %s\n\n",
+		*stressOps, *tarDir)
 
 	header := []string{"benchmark", "unit"}
 	for i, r := range runners {
@@ -382,11 +457,15 @@ func report(selected []benchmark, runners []*runner, results [][]result) {
 			res := results[bi][ri]
 			var cell string
 			switch {
+			case r.overlay && !b.overlay:
+				cell = "–"
 			case r.skip != "":
 				cell = "skipped"
 				notes = appendOnce(notes, fmt.Sprintf("%s skipped: %s", r.name, r.skip))
 			case len(res.samples) == 0:
-				cell = "failed: " + strings.ReplaceAll(res.errs[0], "|", `\|`)
+				// The whole reason goes in a note below the table.
+				cell = "failed (note)"
+				notes = append(notes, fmt.Sprintf("%s %s failed: %s", b.name, r.name, strings.ReplaceAll(res.errs[0], "|", `\|`)))
 			default:
 				m := median(res.samples)
 				cell = fmt.Sprintf("%.0f", m)
