@@ -24,27 +24,7 @@ func serveFileRoot(t *testing.T, dir, name string, conf Config) (*lisafs.Client,
 	if err != nil {
 		t.Fatal(err)
 	}
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- lisafs.NewServer(g).Serve(fds[1]) }()
-	c, root, err := lisafs.Connect(fds[0], 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Close()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		g.Close()
-		if after := openFDs(t); after != before {
-			t.Errorf("%d FDs open after the test, %d before", after, before)
-		}
-	})
-	return c, root
+	return serve(t, g, before)
 }
 
 func TestFileRoot(t *testing.T) {

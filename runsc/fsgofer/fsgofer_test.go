@@ -51,6 +51,15 @@ func setup(t *testing.T, conf Config) (*lisafs.Client, lisafs.Inode, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c, root := serve(t, g, before)
+	return c, root, dir
+}
+
+// serve serves g over a socket pair and returns a client of it and its
+// root inode. Cleanup closes both and checks that the FD count is back to
+// before.
+func serve(t *testing.T, g *Gofer, before int) (*lisafs.Client, lisafs.Inode) {
+	t.Helper()
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +80,7 @@ func setup(t *testing.T, conf Config) (*lisafs.Client, lisafs.Inode, string) {
 			t.Errorf("%d FDs open after the test, %d before", after, before)
 		}
 	})
-	return c, root, dir
+	return c, root
 }
 
 func mustWrite(t *testing.T, path, data string) {

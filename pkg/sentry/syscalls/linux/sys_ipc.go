@@ -116,16 +116,7 @@ func shmctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		return uint64(idx), copyOutStruct(t, buf, &info)
 	case linux.IPC_STAT, linux.SHM_STAT, linux.SHM_STAT_ANY:
 		ds, rid, err := ns.ShmStat(creds, id, cmd != linux.IPC_STAT, cmd == linux.SHM_STAT_ANY)
-		if err != nil {
-			return 0, err
-		}
-		if err := copyOutStruct(t, buf, &ds); err != nil {
-			return 0, err
-		}
-		if cmd == linux.IPC_STAT {
-			return 0, nil
-		}
-		return uint64(rid), nil
+		return statReply(t, cmd, buf, &ds, rid, err)
 	case linux.IPC_SET:
 		var ds linux.ShmidDS
 		if err := copyInStruct(t, buf, &ds); err != nil {
@@ -196,16 +187,7 @@ func semctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		return uint64(idx), copyOutStruct(t, arg, &info)
 	case linux.IPC_STAT, linux.SEM_STAT, linux.SEM_STAT_ANY:
 		ds, rid, err := ns.SemStat(creds, id, cmd != linux.IPC_STAT, cmd == linux.SEM_STAT_ANY)
-		if err != nil {
-			return 0, err
-		}
-		if err := copyOutStruct(t, arg, &ds); err != nil {
-			return 0, err
-		}
-		if cmd == linux.IPC_STAT {
-			return 0, nil
-		}
-		return uint64(rid), nil
+		return statReply(t, cmd, arg, &ds, rid, err)
 	case linux.IPC_SET:
 		var ds linux.SemidDS
 		if err := copyInStruct(t, arg, &ds); err != nil {
@@ -303,16 +285,7 @@ func msgctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		return uint64(idx), copyOutStruct(t, buf, &info)
 	case linux.IPC_STAT, linux.MSG_STAT, linux.MSG_STAT_ANY:
 		ds, rid, err := ns.MsgStat(creds, id, cmd != linux.IPC_STAT, cmd == linux.MSG_STAT_ANY)
-		if err != nil {
-			return 0, err
-		}
-		if err := copyOutStruct(t, buf, &ds); err != nil {
-			return 0, err
-		}
-		if cmd == linux.IPC_STAT {
-			return 0, nil
-		}
-		return uint64(rid), nil
+		return statReply(t, cmd, buf, &ds, rid, err)
 	case linux.IPC_SET:
 		var ds linux.MsqidDS
 		if err := copyInStruct(t, buf, &ds); err != nil {
@@ -323,4 +296,20 @@ func msgctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		return 0, ns.MsgRemove(creds, id)
 	}
 	return 0, linux.EINVAL
+}
+
+// statReply finishes the IPC_STAT and *_STAT(_ANY) commands of the *ctl
+// calls: it copies out ds, then returns 0 for IPC_STAT (by id) and the
+// object's id for the others (by index).
+func statReply(t *kernel.Task, cmd int32, addr uint64, ds any, rid int32, err error) (uint64, error) {
+	if err != nil {
+		return 0, err
+	}
+	if err := copyOutStruct(t, addr, ds); err != nil {
+		return 0, err
+	}
+	if cmd == linux.IPC_STAT {
+		return 0, nil
+	}
+	return uint64(rid), nil
 }
