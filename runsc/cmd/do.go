@@ -73,7 +73,7 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 	// Logs are opened only now that the command line is known to be good,
 	// so a bad one leaves no file behind.
 	pid := os.Getpid()
-	ownLog, err := conf.OpenDebugLog(pid, "do")
+	ownLog, err := conf.OpenDebugLog(pid, doID(pid), "do")
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
 		return ExitFailure
@@ -83,7 +83,7 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 		log.SetTarget(ownLog)
 	}
 	log.SetDebug(conf.Debug)
-	bootLog, err := conf.OpenDebugLog(pid, "boot")
+	bootLog, err := conf.OpenDebugLog(pid, doID(pid), "boot")
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
 		return ExitFailure
@@ -95,7 +95,7 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 	log.Debugf("do: running %q (%s) with config %+v", argv, path, *conf)
 	// The overlay's upper layer: in memory, or in a filestore file that
 	// has no name on the host.
-	store, err := filestore.ForOverlay(conf.GetOverlay2(), "/", fmt.Sprintf("do-%d", pid))
+	store, err := filestore.ForOverlay(conf.GetOverlay2(), "/", doID(pid))
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
 		return ExitFailure
@@ -157,3 +157,7 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 	log.Debugf("do: sandbox exited with status %d", code)
 	return subcommands.ExitStatus(code)
 }
+
+// doID is the name `runsc do` gives its sandbox where a container ID is
+// wanted (--debug-log's %ID%, the filestore's name).
+func doID(pid int) string { return fmt.Sprintf("do-%d", pid) }

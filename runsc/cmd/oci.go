@@ -106,7 +106,7 @@ func (c *createFlags) set(f *flag.FlagSet) {
 // create runs container.Create for command name.
 func (c *createFlags) create(conf *config.Config, env Env, name, id string, foreground bool) (*container.Container, error) {
 	// Logs are opened only now that the command line is known to be good.
-	bootLog, err := conf.OpenDebugLog(os.Getpid(), "boot")
+	bootLog, err := conf.OpenDebugLog(os.Getpid(), id, "boot")
 	if err != nil {
 		return nil, err
 	}

@@ -125,7 +125,7 @@ func TestFromJSONRejects(t *testing.T) {
 }
 
 func TestOpenDebugLogUnset(t *testing.T) {
-	f, err := Default().OpenDebugLog(1, "do")
+	f, err := Default().OpenDebugLog(1, "c1", "do")
 	if f != nil || err != nil {
 		t.Errorf("OpenDebugLog without --debug-log = %v, %v; want nil, nil", f, err)
 	}
@@ -138,7 +138,7 @@ func TestOpenDebugLogFileAppends(t *testing.T) {
 	}
 	c := Default()
 	c.DebugLog = path
-	f, err := c.OpenDebugLog(42, "do")
+	f, err := c.OpenDebugLog(42, "c1", "do")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestOpenDebugLogDirectory(t *testing.T) {
 	c.DebugLog = dir
 	for i, line := range []string{"first\n", "second\n"} {
 		// The second open finds the file of the first and must append.
-		f, err := c.OpenDebugLog(42, "boot")
+		f, err := c.OpenDebugLog(42, "c1", "boot")
 		if err != nil {
 			t.Fatalf("open %d: %v", i, err)
 		}
@@ -184,7 +184,7 @@ func TestOpenDebugLogDoesNotFollowSymlinkInDirectory(t *testing.T) {
 	}
 	c := Default()
 	c.DebugLog = dir + "/"
-	if f, err := c.OpenDebugLog(7, "do"); err == nil {
+	if f, err := c.OpenDebugLog(7, "c1", "do"); err == nil {
 		f.Close()
 		t.Errorf("OpenDebugLog followed a planted symlink")
 	}
@@ -217,5 +217,31 @@ func TestParseOverlay2(t *testing.T) {
 	c := Default()
 	if o := c.GetOverlay2(); o.Scope != "root" || o.Medium != OverlaySelf {
 		t.Errorf("default overlay2 = %+v", o)
+	}
+}
+
+func TestOpenDebugLogPlaceholders(t *testing.T) {
+	base := t.TempDir()
+	c := Default()
+	c.DebugLog = filepath.Join(base, "%ID%", "%COMMAND%.log")
+	for _, tc := range []struct{ id, command string }{{"c1", "boot"}, {"c1", "create"}, {"c2", "boot"}} {
+		f, err := c.OpenDebugLog(1, tc.id, tc.command)
+		if err != nil {
+			t.Fatalf("OpenDebugLog(%s, %s): %v", tc.id, tc.command, err)
+		}
+		if want := filepath.Join(base, tc.id, tc.command+".log"); f.Name() != want {
+			t.Errorf("OpenDebugLog(%s, %s) opened %s, want %s", tc.id, tc.command, f.Name(), want)
+		}
+		f.Close()
+	}
+	// As a directory target: one file per invocation inside it.
+	c.DebugLog = filepath.Join(base, "dirs", "%ID%") + "/"
+	f, err := c.OpenDebugLog(9, "c3", "boot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if want := filepath.Join(base, "dirs", "c3", DebugLogName(9, "boot")); f.Name() != want {
+		t.Errorf("directory target opened %s, want %s", f.Name(), want)
 	}
 }
