@@ -143,7 +143,7 @@ func (c *controller) signal(req *control.Request) error {
 	info := &linux.SignalInfo{Signo: int32(sig), Code: linux.SI_USER}
 	if req.All {
 		for _, tg := range c.k.ThreadGroups() {
-			tg.SendSignal(info)
+			tg.SendSignalFromOutside(info)
 		}
 		return nil
 	}
@@ -151,7 +151,7 @@ func (c *controller) signal(req *control.Request) error {
 	if err != nil {
 		return err
 	}
-	tg.SendSignal(info)
+	tg.SendSignalFromOutside(info)
 	return nil
 }
 

@@ -66,6 +66,8 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 	k := kernel.NewKernel(p, mf, syscalls.AMD64)
 	k.Strace = st
 	k.Hostname = args.Hostname
+	// An OCI container's init is a pid namespace's init in every way.
+	k.StrictInit = args.ControlFD > 2
 	k.XStateSize = arch.XStateSize()
 	// The filestore must reach the platform before the first address
 	// space is made.

@@ -130,6 +130,7 @@ func TestPodmanRun(t *testing.T) {
 			{"echo", nil, []string{"echo", "hi"}, 0, "hi\n"},
 			{"exit code", nil, []string{"sh", "-c", "exit 7"}, 7, ""},
 			{"exit 255", nil, []string{"sh", "-c", "exit 255"}, 255, ""},
+			{"init ignores its own signals", nil, []string{"sh", "-c", "kill -KILL $$; echo survived"}, 0, "survived\n"},
 			{"env", []string{"-e", "FOO=bar"}, []string{"sh", "-c", "echo $FOO"}, 0, "bar\n"},
 			{"workdir", []string{"-w", "/tmp"}, []string{"pwd"}, 0, "/tmp\n"},
 			{"user", []string{"-u", "1000:1000"}, []string{"sh", "-c", "id -u; id -g"}, 0, "1000\n1000\n"},

@@ -46,6 +46,11 @@ type Kernel struct {
 	Strace *strace.Logger
 	// Hostname is the UTS node name.
 	Hostname string
+	// StrictInit makes the first process ignore the signals it neither
+	// handles nor blocks even when it sends them itself, as the init of
+	// a pid namespace does (OCI containers); `runsc do` leaves it false
+	// (see ThreadGroup.SendSignalFromApp).
+	StrictInit bool
 	// XStateSize is the size of the host's XSAVE area (the signal
 	// frame's fpstate).
 	XStateSize int

@@ -806,17 +806,38 @@ func (tg *ThreadGroup) PDeathSig() linux.Signal {
 // of the sandbox sent (kill): as SendSignal, except that the sandbox's
 // init, like a pid namespace's, does not get a signal from another
 // process that it neither handles nor blocks (SIGKILL and SIGSTOP
-// included). Unlike Linux, init's signals to itself are delivered, so
-// that a program run by `runsc do` can kill itself as it could natively.
+// included). Init's signals to itself are delivered too, so that a
+// program run by `runsc do` can kill itself as it could natively, unless
+// Kernel.StrictInit (an OCI container's init, which Linux protects from
+// itself as well).
 func (tg *ThreadGroup) SendSignalFromApp(sender *ThreadGroup, info *linux.SignalInfo) {
 	k := tg.k
 	k.mu.Lock()
-	isInit := tg == k.init && sender != tg
+	isInit := tg == k.init && (sender != tg || k.StrictInit)
 	k.mu.Unlock()
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
 	sig := linux.Signal(info.Signo)
 	if isInit && tg.sh.action(sig).Handler == linux.SIG_DFL && !tg.blockedByAnyLocked(sig) {
+		return
+	}
+	tg.sendSignalLocked(info)
+}
+
+// SendSignalFromOutside sends info to tg on behalf of the host (`runsc
+// kill`): as SendSignal, except that with StrictInit the sandbox's init,
+// like a pid namespace's init signalled from an ancestor namespace, gets
+// only SIGKILL, SIGSTOP and the signals it handles or blocks.
+func (tg *ThreadGroup) SendSignalFromOutside(info *linux.SignalInfo) {
+	k := tg.k
+	k.mu.Lock()
+	protected := tg == k.init && k.StrictInit
+	k.mu.Unlock()
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	sig := linux.Signal(info.Signo)
+	if protected && sig != linux.SIGKILL && sig != linux.SIGSTOP &&
+		tg.sh.action(sig).Handler == linux.SIG_DFL && !tg.blockedByAnyLocked(sig) {
 		return
 	}
 	tg.sendSignalLocked(info)
