@@ -120,21 +120,6 @@ func snapshot(t *testing.T, root string) string {
 	return strings.Join(lines, "\n")
 }
 
-// goferHardLinkBug reports whether runsc --overlay2=none still loses a hard
-// link's other name: after `ln a b; rm a`, opening b gives ESTALE (the gofer
-// client keeps one control FD per inode, bound in the gofer to the first
-// name). fsstress hits it within a few hundred operations.
-func goferHardLinkBug(t *testing.T, runsc string) bool {
-	dir, err := testutil.SandboxVisibleTempDir("bulwark-fsstress-link-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	script := fmt.Sprintf("echo x > %[1]s/a && ln %[1]s/a %[1]s/b && rm %[1]s/a && cat %[1]s/b", dir)
-	out, err := run([]string{runsc, "--overlay2=none", "do", "/bin/sh", "-c", script})
-	return err != nil && strings.Contains(out, "Stale file handle")
-}
-
 // TestFsstress seeds a tree on the host, then runs fsstress on it natively
 // and in the sandbox's root under each --overlay2 mode (a fresh tree each
 // time): every run must verify, all runs of one length must end in the
@@ -181,9 +166,6 @@ func TestFsstress(t *testing.T) {
 			if m.overlay == "" {
 				nativeDigest(t, ops)
 				return
-			}
-			if m.overlay == "none" && goferHardLinkBug(t, runsc) {
-				t.Skip("runsc --overlay2=none: after `ln a b; rm a`, b gives ESTALE (gofer: one control FD per inode, bound to its first name); fsstress fails at op ~181")
 			}
 			overlay := m.overlay
 			var store string

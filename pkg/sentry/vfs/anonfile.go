@@ -8,15 +8,17 @@ import (
 )
 
 // AnonFile is what every file outside a file system (eventfd, timerfd,
-// signalfd, epoll) has in common: a reference count and the waiter queue
-// behind Waitable. Embedding it provides IncRef, DecRef, EventRegister and
-// EventUnregister; the file notifies Queue when its readiness changes.
+// signalfd, epoll) has in common: a reference count, the status flags and
+// the waiter queue behind Waitable. Embedding it provides IncRef, DecRef,
+// StatusFlags, SetStatusFlags, EventRegister and EventUnregister; the file
+// notifies Queue when its readiness changes.
 //
 // The last DecRef releases Queue (so that epoll sets holding the file
 // without a reference forget it, as Linux does on the last close), then
 // calls the release function given to InitAnon.
 type AnonFile struct {
 	refs    atomic.Int64
+	flags   atomic.Uint32
 	name    string
 	release func()
 	// Queue is notified with the events whose readiness may have
@@ -24,11 +26,23 @@ type AnonFile struct {
 	Queue waiter.Queue
 }
 
-// InitAnon sets one reference. name ("eventfd") is for the panic of a
-// use after release; release, if not nil, runs at the last DecRef.
-func (a *AnonFile) InitAnon(name string, release func()) {
+// InitAnon sets one reference and the status flags. name ("eventfd") is
+// for the panic of a use after release; release, if not nil, runs at the
+// last DecRef.
+func (a *AnonFile) InitAnon(name string, flags uint32, release func()) {
 	a.name, a.release = name, release
+	a.flags.Store(flags)
 	a.refs.Store(1)
+}
+
+// StatusFlags implements FileDescription.
+func (a *AnonFile) StatusFlags() uint32 { return a.flags.Load() }
+
+// SetStatusFlags implements FileDescription: only the F_SETFL flags
+// change.
+func (a *AnonFile) SetStatusFlags(flags uint32) error {
+	setStatusFlags(&a.flags, flags)
+	return nil
 }
 
 // IncRef implements FileDescription.

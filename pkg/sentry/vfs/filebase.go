@@ -64,11 +64,18 @@ func (fb *FileBase) StatusFlags() uint32 { return fb.flags.Load() }
 // SetStatusFlags implements FileDescription: only the F_SETFL flags
 // change.
 func (fb *FileBase) SetStatusFlags(flags uint32) error {
+	setStatusFlags(&fb.flags, flags)
+	return nil
+}
+
+// setStatusFlags replaces the F_SETFL flags in *p with those of flags,
+// keeping the others (access mode, O_LARGEFILE...).
+func setStatusFlags(p *atomic.Uint32, flags uint32) {
 	for {
-		old := fb.flags.Load()
+		old := p.Load()
 		n := old&^linux.SETFL_MASK | flags&linux.SETFL_MASK
-		if fb.flags.CompareAndSwap(old, n) {
-			return nil
+		if p.CompareAndSwap(old, n) {
+			return
 		}
 	}
 }

@@ -665,11 +665,13 @@ static void on_usr1(int sig, siginfo_t *info, void *uc)
 	usr1_seen = 1;
 }
 
+/* Spins rather than pause(): a signal handled between the check and
+ * pause() would leave pause() waiting for ever. */
 static void wait_for_usr1(void *arg)
 {
 	(void)arg;
 	while (!usr1_seen)
-		pause();
+		sched_yield();
 }
 
 /* A signal with a handler reaches a child at once after fork, possibly

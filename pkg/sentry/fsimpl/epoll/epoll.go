@@ -93,9 +93,6 @@ type EventPoll struct {
 	// become ready: epoll_wait and enclosing instances wait on it.
 	vfs.AnonFile
 
-	flagsMu sync.Mutex
-	flags   uint32
-
 	// parents counts, for each instance that has this one as an item,
 	// the number of such items. Protected by nestMu.
 	parents map[*EventPoll]int
@@ -117,12 +114,11 @@ var (
 // New returns an empty instance holding one reference.
 func New() *EventPoll {
 	ep := &EventPoll{
-		flags:    linux.O_RDWR,
 		parents:  make(map[*EventPoll]int),
 		interest: make(map[key]*item),
 		repoll:   make(map[*item]struct{}),
 	}
-	ep.InitAnon("epoll", ep.release)
+	ep.InitAnon("epoll", linux.O_RDWR, ep.release)
 	return ep
 }
 
@@ -565,21 +561,6 @@ func (ep *EventPoll) Stat() (linux.Stat, error) { return eventfd.AnonStat(), nil
 
 // Ioctl implements vfs.FileDescription.
 func (ep *EventPoll) Ioctl(usermem.IO, uint32, uint64) (uint64, error) { return 0, linux.ENOTTY }
-
-// StatusFlags implements vfs.FileDescription.
-func (ep *EventPoll) StatusFlags() uint32 {
-	ep.flagsMu.Lock()
-	defer ep.flagsMu.Unlock()
-	return ep.flags
-}
-
-// SetStatusFlags implements vfs.FileDescription.
-func (ep *EventPoll) SetStatusFlags(flags uint32) error {
-	ep.flagsMu.Lock()
-	defer ep.flagsMu.Unlock()
-	ep.flags = ep.flags&^linux.SETFL_MASK | flags&linux.SETFL_MASK
-	return nil
-}
 
 // Readiness implements vfs.Waitable: an instance is readable when one of
 // its items would be reported.

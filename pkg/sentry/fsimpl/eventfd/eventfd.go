@@ -51,8 +51,6 @@ type File struct {
 	mu sync.Mutex
 	// count is the counter, at most maxCount.
 	count uint64
-	// flags are the status flags (O_RDWR, O_NONBLOCK).
-	flags uint32
 }
 
 var (
@@ -66,9 +64,8 @@ func New(initval uint64, flags uint32) *File {
 	f := &File{
 		semaphore: flags&linux.EFD_SEMAPHORE != 0,
 		count:     initval,
-		flags:     linux.O_RDWR | flags&linux.O_NONBLOCK,
 	}
-	f.InitAnon("eventfd", nil)
+	f.InitAnon("eventfd", linux.O_RDWR|flags&linux.O_NONBLOCK, nil)
 	return f
 }
 
@@ -189,21 +186,6 @@ func (f *File) Stat() (linux.Stat, error) { return AnonStat(), nil }
 
 // Ioctl implements vfs.FileDescription.
 func (f *File) Ioctl(usermem.IO, uint32, uint64) (uint64, error) { return 0, linux.ENOTTY }
-
-// StatusFlags implements vfs.FileDescription.
-func (f *File) StatusFlags() uint32 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.flags
-}
-
-// SetStatusFlags implements vfs.FileDescription.
-func (f *File) SetStatusFlags(flags uint32) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.flags = f.flags&^linux.SETFL_MASK | flags&linux.SETFL_MASK
-	return nil
-}
 
 // Readiness implements vfs.Waitable.
 func (f *File) Readiness(mask uint32) uint32 {

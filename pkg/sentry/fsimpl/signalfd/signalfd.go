@@ -21,7 +21,6 @@ package signalfd
 import (
 	"encoding/binary"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,10 +44,6 @@ type File struct {
 	// mask is the set of signals the file reads (never SIGKILL or
 	// SIGSTOP); atomic, so that Readiness needs no lock.
 	mask atomic.Uint64
-
-	mu sync.Mutex
-	// flags are the status flags (O_RDWR, O_NONBLOCK).
-	flags uint32
 }
 
 var (
@@ -59,8 +54,8 @@ var (
 // New returns a signalfd of owner that reads the signals in mask, with the
 // SFD_* flags (already validated by the caller), holding one reference.
 func New(owner *kernel.Task, mask linux.SignalSet, flags uint32) *File {
-	f := &File{owner: owner, flags: linux.O_RDWR | flags&linux.O_NONBLOCK}
-	f.InitAnon("signalfd", f.release)
+	f := &File{owner: owner}
+	f.InitAnon("signalfd", linux.O_RDWR|flags&linux.O_NONBLOCK, f.release)
 	f.SetMask(mask)
 	forward := func(uint32) { f.Queue.Notify(linux.EPOLLIN) }
 	f.threadEntry = waiter.NewEntry(linux.EPOLLIN, forward, nil)
@@ -257,21 +252,6 @@ func (f *File) Stat() (linux.Stat, error) { return eventfd.AnonStat(), nil }
 
 // Ioctl implements vfs.FileDescription.
 func (f *File) Ioctl(usermem.IO, uint32, uint64) (uint64, error) { return 0, linux.ENOTTY }
-
-// StatusFlags implements vfs.FileDescription.
-func (f *File) StatusFlags() uint32 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.flags
-}
-
-// SetStatusFlags implements vfs.FileDescription.
-func (f *File) SetStatusFlags(flags uint32) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.flags = f.flags&^linux.SETFL_MASK | flags&linux.SETFL_MASK
-	return nil
-}
 
 // FDName is what /proc/PID/fd/N shows.
 func (f *File) FDName() string { return "anon_inode:[signalfd]" }

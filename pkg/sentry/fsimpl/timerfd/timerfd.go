@@ -39,8 +39,6 @@ type File struct {
 	mu sync.Mutex
 	// timer is protected by mu (it is the timer's lock).
 	timer *kernel.Timer
-	// flags are the status flags (O_RDWR, O_NONBLOCK).
-	flags uint32
 }
 
 var (
@@ -51,8 +49,8 @@ var (
 // New returns a disarmed timerfd on clock with the TFD_* creation flags
 // (already validated by the caller), holding one reference.
 func New(clock kernel.TimerClock, flags uint32) *File {
-	f := &File{flags: linux.O_RDWR | flags&linux.O_NONBLOCK}
-	f.InitAnon("timerfd", f.release)
+	f := &File{}
+	f.InitAnon("timerfd", linux.O_RDWR|flags&linux.O_NONBLOCK, f.release)
 	f.timer = kernel.NewTimer(clock, &f.mu, f.expireLocked)
 	return f
 }
@@ -212,21 +210,6 @@ func (f *File) Ioctl(mem usermem.IO, cmd uint32, arg uint64) (uint64, error) {
 	f.Queue.Notify(linux.EPOLLIN)
 	f.mu.Unlock()
 	return 0, nil
-}
-
-// StatusFlags implements vfs.FileDescription.
-func (f *File) StatusFlags() uint32 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.flags
-}
-
-// SetStatusFlags implements vfs.FileDescription.
-func (f *File) SetStatusFlags(flags uint32) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.flags = f.flags&^linux.SETFL_MASK | flags&linux.SETFL_MASK
-	return nil
 }
 
 // FDName is what /proc/PID/fd/N shows.
