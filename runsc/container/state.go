@@ -184,7 +184,7 @@ func Load(root, id string) (*State, error) {
 	if err := json.Unmarshal(b, s); err != nil {
 		return nil, fmt.Errorf("container %q: state file is corrupt: %w", id, err)
 	}
-	s.refresh()
+	s.refresh(root)
 	return s, nil
 }
 
@@ -194,12 +194,14 @@ func Exists(root, id string) bool {
 	return err == nil
 }
 
-// refresh marks s stopped if its sandbox process is gone.
-func (s *State) refresh() {
+// refresh marks s stopped once its init has ended (the sandbox recorded
+// its exit status; the sandbox process may still be on its way out) or
+// its sandbox process is gone.
+func (s *State) refresh(root string) {
 	if s.Status == Stopped || s.Status == Creating {
 		return
 	}
-	if !Alive(s.SandboxPID, s.SandboxStart) {
+	if _, exited := recordedExit(root, s.ID); exited || !Alive(s.SandboxPID, s.SandboxStart) {
 		s.Status = Stopped
 	}
 }

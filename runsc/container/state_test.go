@@ -157,3 +157,27 @@ func TestCorruptState(t *testing.T) {
 		t.Error("Load accepted an invalid ID")
 	}
 }
+
+func TestRecordedExitMeansStopped(t *testing.T) {
+	root := t.TempDir()
+	self := os.Getpid()
+	s := &State{ID: "ended", Status: Running, SandboxPID: self, SandboxStart: StartTime(self)}
+	if err := s.Save(root); err != nil {
+		t.Fatal(err)
+	}
+	// Created by create, empty until the init ends: still running.
+	exitFile := filepath.Join(Dir(root, "ended"), exitName)
+	if err := os.WriteFile(exitFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Load(root, "ended"); err != nil || got.Status != Running {
+		t.Fatalf("before the exit: %+v, %v", got, err)
+	}
+	// The init ended while the sandbox process (here: this one) lives on.
+	if err := os.WriteFile(exitFile, []byte("256\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Load(root, "ended"); err != nil || got.Status != Stopped {
+		t.Errorf("after the exit: %+v, %v", got, err)
+	}
+}
