@@ -29,13 +29,6 @@ func (t *Task) exit() {
 			t.k.Futexes.Wake(ft, addr, false, linux.FUTEX_BITSET_MATCH_ANY, 1)
 		})
 	}
-	if t.clearTID != 0 {
-		// As Linux's mm_release: clear the tid and wake one joiner;
-		// a fault is ignored.
-		if usermem.CopyOutUint32(t, t.clearTID, 0) == nil {
-			t.k.Futexes.Wake(ft, t.clearTID, false, linux.FUTEX_BITSET_MATCH_ANY, 1)
-		}
-	}
 	t.finishUsage()
 	t.ctx.Release()
 	t.closeWakeFD()
@@ -58,6 +51,18 @@ func (t *Task) exit() {
 	}
 	tg.mu.Unlock()
 
+	// The task no longer counts (RLIMIT_NPROC, tid lookups) once a
+	// joiner can see it gone.
+	t.k.mu.Lock()
+	delete(t.k.tasks, t.tid)
+	t.k.mu.Unlock()
+	if t.clearTID != 0 {
+		// As Linux's mm_release: clear the tid and wake one joiner;
+		// a fault is ignored.
+		if usermem.CopyOutUint32(t, t.clearTID, 0) == nil {
+			t.k.Futexes.Wake(ft, t.clearTID, false, linux.FUTEX_BITSET_MATCH_ANY, 1)
+		}
+	}
 	if last {
 		// As Linux's exit_files and exit_mm, before the parent hears
 		// of the exit.
@@ -67,7 +72,6 @@ func (t *Task) exit() {
 		tg.mm.DecUsers()
 	}
 	t.k.mu.Lock()
-	delete(t.k.tasks, t.tid)
 	closeDone := t.k.taskGoneLocked(t, last)
 	t.k.mu.Unlock()
 	if execDone != nil {
