@@ -9,8 +9,9 @@
 #   tools/install-deps.sh --bench  the same plus runsc (Debian's gVisor
 #                                  package), used only as the benchmark peer
 #   tools/install-deps.sh --podman the same plus podman and runc (the control
-#                                  runtime) for test/e2e/podman_test.go
-#                                  (about a minute to install here)
+#                                  runtime) for test/e2e/podman_test.go, and
+#                                  debootstrap for its Debian image
+#                                  (images/debian.sh); about a minute here
 #
 # Flags combine (--bench --podman).
 # Go itself is expected at /usr/local/go (or on PATH); it is not installed here.
@@ -23,7 +24,7 @@ for arg in "$@"; do
 	--bench) bench=1 ;;
 	--podman) podman=1 ;;
 	-h | --help)
-		sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -50,7 +51,8 @@ fi
 if [[ $podman == 1 ]]; then
 	probe[podman]=/usr/bin/podman
 	probe[runc]=/usr/sbin/runc
-	wanted+=(podman runc)
+	probe[debootstrap]=/usr/sbin/debootstrap
+	wanted+=(podman runc debootstrap)
 fi
 
 # A package counts as installed when dpkg says so and its probe file exists.

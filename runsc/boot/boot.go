@@ -38,6 +38,9 @@ type Args struct {
 	// takes ownership of them.
 	Mounts        []Mount
 	GoferMountFDs []int
+	// MaskedPaths and ReadonlyPaths are the spec's linux.maskedPaths and
+	// linux.readonlyPaths, applied after the mounts (maskPaths).
+	MaskedPaths, ReadonlyPaths []string
 	// ExecPath is the path of the program in the container (resolved
 	// from the working directory); Argv[0] is what the user named.
 	ExecPath string

@@ -33,21 +33,32 @@ type controller struct {
 	// mu protects init and procs.
 	mu   sync.Mutex
 	init *kernel.ThreadGroup
-	// procs are the processes started by exec requests, by pid, until
-	// waited for.
-	procs map[int]*kernel.ThreadGroup
+	// procs are the processes started by exec requests, by pid. They
+	// stay for later wait requests (the sandbox ends with the container).
+	procs map[int]execProc
 	// spawn starts an exec request's process (run.go).
-	spawn func(p *control.Process, stdio []int) (*kernel.ThreadGroup, error)
+	spawn spawnFunc
+}
+
+// spawnFunc starts an exec'd process; it returns the process and its
+// controlling terminal (nil if its stdio are no terminal).
+type spawnFunc func(p *control.Process, stdio []int) (*kernel.ThreadGroup, *kernel.TTY, error)
+
+// execProc is a process started by an exec request.
+type execProc struct {
+	tg *kernel.ThreadGroup
+	// tty is its controlling terminal, or nil.
+	tty *kernel.TTY
 }
 
 // newController starts serving the listening socket fd.
-func newController(k *kernel.Kernel, fd int, spawn func(*control.Process, []int) (*kernel.ThreadGroup, error)) *controller {
+func newController(k *kernel.Kernel, fd int, spawn spawnFunc) *controller {
 	c := &controller{
 		k:          k,
 		startReq:   make(chan struct{}),
 		startDone:  make(chan error, 1),
 		destroyReq: make(chan struct{}),
-		procs:      make(map[int]*kernel.ThreadGroup),
+		procs:      make(map[int]execProc),
 		spawn:      spawn,
 	}
 	c.server = control.Serve(fd, c.handle)
@@ -147,6 +158,14 @@ func (c *controller) signal(req *control.Request) error {
 		}
 		return nil
 	}
+	if req.Terminal {
+		c.mu.Lock()
+		tty := c.procs[req.PID].tty
+		c.mu.Unlock()
+		if tty != nil && terminalSignal(tty, sig) {
+			return nil
+		}
+	}
 	tg, err := c.process(req.PID)
 	if err != nil {
 		return err
@@ -159,7 +178,7 @@ func (c *controller) signal(req *control.Request) error {
 // status.
 func (c *controller) wait(pid int) (*control.Reply, error) {
 	c.mu.Lock()
-	tg := c.procs[pid]
+	tg := c.procs[pid].tg
 	c.mu.Unlock()
 	if tg == nil {
 		var err error
@@ -192,13 +211,13 @@ func (c *controller) exec(req *control.Request, fds []int) (*control.Reply, erro
 	if len(fds) != 3 {
 		return nil, fmt.Errorf("exec: %d stdio FDs, want 3", len(fds))
 	}
-	tg, err := c.spawn(p, fds)
+	tg, tty, err := c.spawn(p, fds)
 	if err != nil {
 		return nil, err
 	}
 	pid := int(tg.ID())
 	c.mu.Lock()
-	c.procs[pid] = tg
+	c.procs[pid] = execProc{tg: tg, tty: tty}
 	c.mu.Unlock()
 	return &control.Reply{PID: pid}, nil
 }

@@ -52,11 +52,13 @@ type mountSpec struct {
 // system under an overlay whose upper layer is a tmpfs with its data in
 // upperMF (o enabled; the gofer's file system is then read-only) or the
 // gofer's file system alone, writable (--overlay2=none). A missing mount
-// point is created, as runc does in a container's root; then the root is
-// made read-only if rootReadOnly (an OCI spec's root.readonly). It returns
+// point is created, as runc does in a container's root; then the spec's
+// masked and read-only paths are applied (maskPaths), and the root is
+// made read-only if args.RootReadOnly (an OCI spec's root.readonly). It returns
 // the gofer file systems (the root's first), whose Done channels close if
 // the gofer dies; the caller releases them.
-func setupFilesystems(k *kernel.Kernel, mf *pgalloc.MemoryFile, goferFD int, o config.Overlay2, upperMF *pgalloc.MemoryFile, rootReadOnly bool, mounts []Mount, mountFDs []int) ([]*gofer.Filesystem, error) {
+func setupFilesystems(k *kernel.Kernel, mf, upperMF *pgalloc.MemoryFile, args *Args) ([]*gofer.Filesystem, error) {
+	goferFD, o, mounts, mountFDs := args.GoferFD, args.Overlay, args.Mounts, args.GoferMountFDs
 	client, rootInode, err := lisafs.Connect(goferFD, goferChannels)
 	if err != nil {
 		closeHostFDs(mountFDs)
@@ -120,7 +122,10 @@ func setupFilesystems(k *kernel.Kernel, mf *pgalloc.MemoryFile, goferFD int, o c
 	if err != nil {
 		return gofers, err
 	}
-	if rootReadOnly {
+	if err := maskPaths(k, mf, args.MaskedPaths, args.ReadonlyPaths); err != nil {
+		return gofers, err
+	}
+	if args.RootReadOnly {
 		rm := ns.Root().Mount
 		f := rm.Flags()
 		f.ReadOnly = true

@@ -1,9 +1,11 @@
 package boot
 
 import (
+	"errors"
 	"fmt"
 	"path"
 
+	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/lisafs"
 	"bulwark.dev/bulwark/pkg/sentry/fsimpl/dev"
 	"bulwark.dev/bulwark/pkg/sentry/fsimpl/gofer"
@@ -137,4 +139,84 @@ func mountSpecMounts(k *kernel.Kernel, mf, upperMF *pgalloc.MemoryFile, o config
 		}
 	}
 	return gofers, nil
+}
+
+// maskPaths applies an OCI spec's linux.readonlyPaths and then its
+// linux.maskedPaths, as runc does after the mounts: a masked directory
+// gets an empty read-only tmpfs over it, any other masked file the
+// sandbox's /dev/null (reads give nothing, writes are dropped); a
+// read-only path is mounted on itself read-only (a mount's root: that
+// mount is made read-only). Mounts below a read-only path that is not a
+// mount's root are not carried over (runc's recursive bind would; the
+// sandbox mounts nothing below the paths engines name). A path that does not exist in the container is
+// skipped, as in runc; symlinks are followed inside the container's root.
+func maskPaths(k *kernel.Kernel, mf *pgalloc.MemoryFile, masked, readonly []string) error {
+	v, ns := k.VFS, k.MountNS
+	root := ns.Root()
+	lookup := func(p string) (vfs.VirtualDentry, bool, error) {
+		vd, err := v.GetDentryAt(bootContext{}, &vfs.PathOperation{Root: root, Start: root, Path: p, FollowFinal: true})
+		if errors.Is(err, linux.ENOENT) || errors.Is(err, linux.ENOTDIR) {
+			return vd, false, nil
+		}
+		if err != nil {
+			return vd, false, fmt.Errorf("%s: %w", p, err)
+		}
+		return vd, true, nil
+	}
+	for _, p := range readonly {
+		vd, ok, err := lookup(p)
+		if err != nil {
+			return fmt.Errorf("read-only path %w", err)
+		}
+		if !ok {
+			continue
+		}
+		flags := vd.Mount.Flags()
+		flags.ReadOnly = true
+		if vd.Dentry == vd.Mount.Root() {
+			// The path is a mount's root: that mount becomes read-only.
+			vd.Mount.SetFlags(flags)
+			continue
+		}
+		if _, err := v.Mount(vd, vd.Dentry.Filesystem(), vd.Dentry, vd.Mount.Source, flags); err != nil {
+			return fmt.Errorf("read-only path %s: %w", p, err)
+		}
+	}
+	var null vfs.VirtualDentry
+	for _, p := range masked {
+		vd, ok, err := lookup(p)
+		if err != nil {
+			return fmt.Errorf("masked path %w", err)
+		}
+		if !ok {
+			continue
+		}
+		st, err := vd.Dentry.Inode().Stat()
+		if err != nil {
+			return fmt.Errorf("masked path %s: %w", p, err)
+		}
+		// The cover: what is mounted over p, and how.
+		var (
+			fs    *vfs.Filesystem
+			cover *vfs.Dentry
+			src   string
+			flags vfs.MountFlags
+		)
+		if vfs.IsDir(st.Mode) {
+			tfs, troot := tmpfs.NewFilesystem(v, mf, tmpfs.Options{RootMode: 0o755, MaxSize: 1})
+			fs, cover, src = tfs, v.NewRootDentry(tfs, troot), "tmpfs"
+			flags = vfs.MountFlags{ReadOnly: true, NoSuid: true, NoDev: true, NoExec: true}
+		} else {
+			if !null.Ok() {
+				if null, ok, err = lookup("/dev/null"); err != nil || !ok {
+					return fmt.Errorf("masked path %s: no /dev/null to mask it with (%v)", p, err)
+				}
+			}
+			fs, cover, src, flags = null.Dentry.Filesystem(), null.Dentry, null.Mount.Source, null.Mount.Flags()
+		}
+		if _, err := v.Mount(vd, fs, cover, src, flags); err != nil {
+			return fmt.Errorf("masked path %s: %w", p, err)
+		}
+	}
+	return nil
 }

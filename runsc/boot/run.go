@@ -75,7 +75,7 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 	if err != nil {
 		return ExitStatus{}, err
 	}
-	gofers, err := setupFilesystems(k, mf, args.GoferFD, args.Overlay, upperMF, args.RootReadOnly, args.Mounts, args.GoferMountFDs)
+	gofers, err := setupFilesystems(k, mf, upperMF, &args)
 	defer func() {
 		for _, g := range gofers {
 			g.Release()
@@ -88,12 +88,11 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 
 	var ctl *controller
 	if args.ControlFD > 2 {
-		ctl = newController(k, args.ControlFD, func(p *control.Process, stdio []int) (*kernel.ThreadGroup, error) {
-			tg, _, err := startProcess(k, processSpec{
+		ctl = newController(k, args.ControlFD, func(p *control.Process, stdio []int) (*kernel.ThreadGroup, *kernel.TTY, error) {
+			return startProcess(k, processSpec{
 				path: p.Argv[0], argv: p.Argv, envv: p.Envv, cwd: p.Cwd,
 				uid: p.UID, gid: p.GID, groups: p.Groups, stdio: stdio,
 			})
-			return tg, err
 		})
 		defer ctl.stop()
 		if args.WaitStart {

@@ -68,7 +68,7 @@ func (b *Boot) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcomma
 		return subcommands.ExitSuccess
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "runsc: boot: %v\n", err)
+		env.errorf("boot: %v", err)
 		var ee *boot.ExecError
 		if errors.As(err, &ee) {
 			return subcommands.ExitStatus(ee.ShellCode())
@@ -153,6 +153,8 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 		Overlay:        conf.GetOverlay2(),
 		RootReadOnly:   req.RootReadOnly,
 		Mounts:         bootMounts(req.Mounts),
+		MaskedPaths:    req.MaskedPaths,
+		ReadonlyPaths:  req.ReadonlyPaths,
 		GoferMountFDs:  mountFDs,
 		ExecPath:       req.ExecPath,
 		Cwd:            req.Cwd,

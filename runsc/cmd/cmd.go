@@ -17,6 +17,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"bulwark.dev/bulwark/runsc/config"
 	"github.com/google/subcommands"
@@ -38,6 +39,9 @@ const internalGroup = "internal"
 type Env struct {
 	Stdin          *os.File
 	Stdout, Stderr *os.File
+
+	// log is the --log file, once Main has opened it.
+	log *runtimeLog
 }
 
 // Main runs runsc with the arguments after the program name and returns the
@@ -57,7 +61,7 @@ func Main(args []string, env Env) int {
 			cdr.Explain(env.Stdout)
 			return 0
 		}
-		fmt.Fprintf(env.Stderr, "runsc: %v (see 'runsc help')\n", err)
+		env.errorf("%v (see 'runsc help')", err)
 		return ExitUsage
 	}
 	// Parsing is over: `runsc flags` prints the flag list through fs.
@@ -70,18 +74,31 @@ func Main(args []string, env Env) int {
 		return 0
 	}
 	if err := conf.Validate(); err != nil {
-		fmt.Fprintf(env.Stderr, "runsc: %v\n", err)
+		env.errorf("%v", err)
 		return ExitUsage
 	}
 
+	if conf.Log != "" {
+		l, err := openRuntimeLog(conf.Log, conf.LogFormat)
+		if err != nil {
+			env.errorf("%v", err)
+			return ExitUsage
+		}
+		defer l.close()
+		env.log = l
+		if conf.Debug {
+			l.record("debug", "runsc "+strings.Join(args, " "), time.Now())
+		}
+	}
+
 	if fs.NArg() == 0 {
-		fmt.Fprintf(env.Stderr, "runsc: no subcommand given (see 'runsc help')\n")
+		env.errorf("no subcommand given (see 'runsc help')")
 		return ExitUsage
 	}
 	name := fs.Arg(0)
 	sub := findCommand(cdr, name)
 	if sub == nil {
-		fmt.Fprintf(env.Stderr, "runsc: unknown subcommand %q (see 'runsc help')\n", name)
+		env.errorf("unknown subcommand %q (see 'runsc help')", name)
 		return ExitUsage
 	}
 	// subcommands parses the subcommand's flags itself and prints the
@@ -96,7 +113,7 @@ func Main(args []string, env Env) int {
 			cdr.ExplainCommand(env.Stdout, sub)
 			return 0
 		}
-		fmt.Fprintf(env.Stderr, "runsc: %s: %v (see 'runsc help %s')\n", name, err, name)
+		env.errorf("%s: %v (see 'runsc help %s')", name, err, name)
 		return ExitUsage
 	}
 

@@ -43,13 +43,13 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 	conf, env := confAndEnv(args)
 	argv := f.Args()
 	if len(argv) == 0 {
-		fmt.Fprintf(env.Stderr, "runsc: do: no command given (see 'runsc help do')\n")
+		env.errorf("do: no command given (see 'runsc help do')")
 		return ExitUsage
 	}
 
 	path, exe, err := sandbox.OpenExecutable(argv[0], os.Getenv("PATH"))
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
+		env.errorf("do: %v", err)
 		var ee *sandbox.ExecError
 		if errors.As(err, &ee) {
 			return subcommands.ExitStatus(ee.Code)
@@ -66,7 +66,7 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 
 	hostname, err := os.Hostname()
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "runsc: do: get hostname: %v\n", err)
+		env.errorf("do: get hostname: %v", err)
 		return ExitFailure
 	}
 
@@ -75,7 +75,7 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 	pid := os.Getpid()
 	ownLog, err := conf.OpenDebugLog(pid, doID(pid), "do")
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
+		env.errorf("do: %v", err)
 		return ExitFailure
 	}
 	if ownLog != nil {
@@ -85,7 +85,7 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 	log.SetDebug(conf.Debug)
 	bootLog, err := conf.OpenDebugLog(pid, doID(pid), "boot")
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
+		env.errorf("do: %v", err)
 		return ExitFailure
 	}
 	if bootLog != nil {
@@ -97,7 +97,7 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 	// has no name on the host.
 	store, err := filestore.ForOverlay(conf.GetOverlay2(), "/", doID(pid))
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
+		env.errorf("do: %v", err)
 		return ExitFailure
 	}
 	if store != nil {
@@ -107,7 +107,7 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 	// under the sandbox's overlay, writable with --overlay2=none.
 	goferFD, gofer, err := sandbox.StartGofer("/", conf.GetOverlay2().Enabled())
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
+		env.errorf("do: %v", err)
 		return ExitFailure
 	}
 	goferConn := os.NewFile(uintptr(goferFD), "gofer")
@@ -137,7 +137,7 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 		Filestore: store,
 	})
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
+		env.errorf("do: %v", err)
 		return ExitFailure
 	}
 	// The sandbox holds its own copy now: the gofer sees the connection
@@ -151,7 +151,7 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "runsc: do: %v\n", err)
+		env.errorf("do: %v", err)
 		return ExitFailure
 	}
 	log.Debugf("do: sandbox exited with status %d", code)

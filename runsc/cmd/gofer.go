@@ -58,7 +58,7 @@ func (g *Gofer) SetFlags(f *flag.FlagSet) {
 func (g *Gofer) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommands.ExitStatus {
 	_, env := confAndEnv(args)
 	if err := g.run(); err != nil {
-		fmt.Fprintf(env.Stderr, "runsc: gofer: %v\n", err)
+		env.errorf("gofer: %v", err)
 		return ExitFailure
 	}
 	return subcommands.ExitSuccess

@@ -33,7 +33,7 @@ import (
 // oneID returns the single container ID argument of command name.
 func oneID(name string, f *flag.FlagSet, env Env) (string, bool) {
 	if f.NArg() != 1 {
-		fmt.Fprintf(env.Stderr, "runsc: %s: want exactly one container ID (see 'runsc help %s')\n", name, name)
+		env.errorf("%s: want exactly one container ID (see 'runsc help %s')", name, name)
 		return "", false
 	}
 	return f.Arg(0), true
@@ -41,7 +41,7 @@ func oneID(name string, f *flag.FlagSet, env Env) (string, bool) {
 
 // fail prints err as runsc's one error line for command name.
 func fail(env Env, name string, err error) subcommands.ExitStatus {
-	fmt.Fprintf(env.Stderr, "runsc: %s: %v\n", name, err)
+	env.errorf("%s: %v", name, err)
 	return ExitFailure
 }
 
@@ -267,11 +267,11 @@ func (l *List) SetFlags(f *flag.FlagSet) {
 func (l *List) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommands.ExitStatus {
 	conf, env := confAndEnv(args)
 	if f.NArg() != 0 {
-		fmt.Fprintf(env.Stderr, "runsc: list: takes no arguments\n")
+		env.errorf("list: takes no arguments")
 		return ExitUsage
 	}
 	if l.format != "table" && l.format != "json" {
-		fmt.Fprintf(env.Stderr, "runsc: list: invalid format %q (table or json)\n", l.format)
+		env.errorf("list: invalid format %q (table or json)", l.format)
 		return ExitUsage
 	}
 	ids, err := container.List(conf.RootDir)
@@ -334,12 +334,12 @@ func (k *Kill) SetFlags(f *flag.FlagSet) {
 func (k *Kill) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommands.ExitStatus {
 	conf, env := confAndEnv(args)
 	if f.NArg() < 1 || f.NArg() > 2 {
-		fmt.Fprintf(env.Stderr, "runsc: kill: want a container ID and an optional signal (see 'runsc help kill')\n")
+		env.errorf("kill: want a container ID and an optional signal (see 'runsc help kill')")
 		return ExitUsage
 	}
 	sig, err := container.ParseSignal(f.Arg(1))
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "runsc: kill: %v\n", err)
+		env.errorf("kill: %v", err)
 		return ExitUsage
 	}
 	if err := container.Kill(conf, f.Arg(0), sig, k.all); err != nil {
@@ -434,7 +434,7 @@ func (p *PS) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommand
 		return ExitUsage
 	}
 	if p.format != "table" && p.format != "json" {
-		fmt.Fprintf(env.Stderr, "runsc: ps: invalid format %q (table or json)\n", p.format)
+		env.errorf("ps: invalid format %q (table or json)", p.format)
 		return ExitUsage
 	}
 	procs, err := container.Procs(conf, id)
@@ -595,7 +595,7 @@ func parseUser(s string) (uint32, uint32, error) {
 func (e *Exec) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommands.ExitStatus {
 	conf, env := confAndEnv(args)
 	if f.NArg() < 1 {
-		fmt.Fprintf(env.Stderr, "runsc: exec: want a container ID (see 'runsc help exec')\n")
+		env.errorf("exec: want a container ID (see 'runsc help exec')")
 		return ExitUsage
 	}
 	id := f.Arg(0)
@@ -642,7 +642,7 @@ func (e *Exec) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcomma
 			select {
 			case sig := <-sigs:
 				if n, ok := sig.(syscall.Signal); ok {
-					container.Signal(conf, id, pid, unix.Signal(n))
+					container.Signal(conf, id, pid, unix.Signal(n), p.Terminal)
 				}
 			case <-done:
 				return
@@ -753,7 +753,7 @@ func (ev *Events) Execute(_ context.Context, f *flag.FlagSet, args ...any) subco
 		return ExitUsage
 	}
 	if ev.interval <= 0 {
-		fmt.Fprintf(env.Stderr, "runsc: events: --interval must be positive\n")
+		env.errorf("events: --interval must be positive")
 		return ExitUsage
 	}
 	for {

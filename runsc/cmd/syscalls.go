@@ -39,7 +39,7 @@ func (s *Syscalls) SetFlags(fs *flag.FlagSet) {
 func (s *Syscalls) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcommands.ExitStatus {
 	_, env := confAndEnv(args)
 	if f.NArg() != 0 {
-		fmt.Fprintf(env.Stderr, "runsc: syscalls: unexpected argument %q\n", f.Arg(0))
+		env.errorf("syscalls: unexpected argument %q", f.Arg(0))
 		return ExitUsage
 	}
 	var nrs []uintptr

@@ -63,8 +63,8 @@ type Config struct {
 	Overlay2 string `json:"overlay2"`
 	// Log and LogFormat are runc's --log and --log-format, which
 	// container engines (podman's conmon) pass to every runtime call.
-	// They are accepted for compatibility; runsc's errors go to stderr,
-	// where the engines also read them.
+	// The CLI appends each error line it prints to stderr to the Log file
+	// as a record in LogFormat (runsc/cmd/runtimelog.go).
 	Log       string `json:"log,omitempty"`
 	LogFormat string `json:"log_format,omitempty"`
 
@@ -102,9 +102,9 @@ func RegisterFlags(fs *flag.FlagSet) *Config {
 	fs.StringVar(&c.RootDir, "root", DefaultRootDir, "root directory for storage of container state")
 	fs.Var(&overlayValue{p: &c.Overlay2}, "overlay2",
 		"overlay of the container's root: none (writes reach the host) or {root|all}:{memory|self|dir=PATH}, where the upper layer's data lives")
-	fs.StringVar(&c.Log, "log", "", "runtime log file, as runc's (accepted for container engines)")
+	fs.StringVar(&c.Log, "log", "", "runtime log file, as runc's: each error line as a record (and with --debug each command), appended")
 	fs.Var(&choiceValue{p: &c.LogFormat, what: "log-format", valid: ValidLogFormats}, "log-format",
-		"format of --log: text or json (accepted for container engines)")
+		"format of --log records: text (logfmt) or json")
 	fs.BoolVar(&c.ShowVersion, "version", false, "print runsc's version and exit")
 	return c
 }

@@ -245,6 +245,9 @@ func bootRequest(spec *specs.Spec) (*sandbox.BootRequest, error) {
 	if req.Hostname == "" {
 		req.Hostname = "runsc"
 	}
+	if spec.Linux != nil {
+		req.MaskedPaths, req.ReadonlyPaths = spec.Linux.MaskedPaths, spec.Linux.ReadonlyPaths
+	}
 	for _, r := range p.Rlimits {
 		n, ok := oci.RlimitNumber(r.Type)
 		if !ok {
@@ -458,9 +461,11 @@ func Exec(conf *config.Config, id string, p *control.Process, stdio [3]int) (int
 	return r.PID, nil
 }
 
-// Signal sends sig to process pid of container id.
-func Signal(conf *config.Config, id string, pid int, sig unix.Signal) error {
-	_, err := control.Call(Dir(conf.RootDir, id), &control.Request{Op: control.OpSignal, Sig: int(sig), PID: pid})
+// Signal sends sig to process pid of container id. With fromTerminal,
+// sig came from the exec'd process's terminal and goes where that
+// terminal sends it in the sandbox (see control.Request.Terminal).
+func Signal(conf *config.Config, id string, pid int, sig unix.Signal, fromTerminal bool) error {
+	_, err := control.Call(Dir(conf.RootDir, id), &control.Request{Op: control.OpSignal, Sig: int(sig), PID: pid, Terminal: fromTerminal})
 	return err
 }
 

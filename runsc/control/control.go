@@ -58,6 +58,11 @@ type Request struct {
 	Sig int  `json:"sig,omitempty"`
 	PID int  `json:"pid,omitempty"`
 	All bool `json:"all,omitempty"`
+	// Terminal says Sig came from the terminal of exec'd process PID
+	// (runsc caught it there): the terminal's signals (SIGINT, SIGQUIT,
+	// SIGTSTP, SIGWINCH) go where that terminal in the sandbox sends
+	// them, its foreground process group, as they would natively.
+	Terminal bool `json:"terminal,omitempty"`
 	// Exec: the process to start; its stdio are the request's FDs.
 	Process *Process `json:"process,omitempty"`
 }

@@ -77,6 +77,10 @@ type BootRequest struct {
 	// Mounts are the OCI spec's mounts, made after the root in this
 	// order (see mounts.go).
 	Mounts []Mount `json:"mounts,omitempty"`
+	// MaskedPaths and ReadonlyPaths are the spec's linux.maskedPaths
+	// and linux.readonlyPaths, applied after the mounts.
+	MaskedPaths   []string `json:"masked_paths,omitempty"`
+	ReadonlyPaths []string `json:"readonly_paths,omitempty"`
 }
 
 // Rlimit is one resource limit of the program.

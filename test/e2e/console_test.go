@@ -234,3 +234,38 @@ func TestOCIExecTTY(t *testing.T) {
 		}
 	}
 }
+
+// TestOCIExecTTYInterrupt: ^C typed on the terminal of a detached exec (as
+// conmon runs `podman exec -it`) reaches the terminal's foreground job in
+// the sandbox, not only the exec'd process: an interactive shell survives
+// it, and the job it ran in the foreground is interrupted.
+func TestOCIExecTTYInterrupt(t *testing.T) {
+	requireRoot(t)
+	e := newOCIEnv(t)
+	b := busyboxBundle(t, nil, "sleep", "1000")
+	if code, out := e.detached("run", "--detach", "--bundle", b, "t5"); code != 0 {
+		t.Fatalf("run --detach: exit %d: %s", code, out)
+	}
+	t.Cleanup(func() { e.runsc("delete", "--force", "t5") })
+	sock, ch := consoleSocket(t)
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	done := make(chan result, 1)
+	go func() {
+		done <- e.runsc("exec", "--tty", "--console-socket", sock, "--detach", "--pid-file", pidFile,
+			"t5", "sh", "-i")
+	}()
+	p := receive(t, ch)
+	if r := <-done; r.code != 0 {
+		t.Fatalf("exec --detach: %v", r)
+	}
+	// The job says when it runs: by then it is the terminal's foreground
+	// process group (the shell's child sets that before it execs).
+	p.send("sh -c 'echo job-$((2*3))-runs; exec sleep 1000'\n")
+	p.expect("job-6-runs")
+	p.send("\x03")
+	// If the job missed the ^C, the shell reads no more (the expect's
+	// hang guard ends the test); a shell killed by it prints nothing.
+	p.send("echo shell-alive-$((6*7)) status-$?\n")
+	p.expect("shell-alive-42 status-130")
+	p.send("exit\n")
+}

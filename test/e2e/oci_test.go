@@ -2,6 +2,8 @@ package e2e_test
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,7 +49,19 @@ func busyboxBundle(t *testing.T, edit func(spec map[string]any), args ...string)
 	if r.code != 0 {
 		t.Fatalf("runsc spec: %v", r)
 	}
-	cfg := filepath.Join(dir, "config.json")
+	editSpec(t, dir, func(spec map[string]any) {
+		spec["process"].(map[string]any)["terminal"] = false
+		if edit != nil {
+			edit(spec)
+		}
+	})
+	return dir
+}
+
+// editSpec rewrites bundle's config.json with edit applied.
+func editSpec(t *testing.T, bundle string, edit func(spec map[string]any)) {
+	t.Helper()
+	cfg := filepath.Join(bundle, "config.json")
 	var spec map[string]any
 	b, err := os.ReadFile(cfg)
 	if err != nil {
@@ -56,17 +70,13 @@ func busyboxBundle(t *testing.T, edit func(spec map[string]any), args ...string)
 	if err := json.Unmarshal(b, &spec); err != nil {
 		t.Fatal(err)
 	}
-	spec["process"].(map[string]any)["terminal"] = false
-	if edit != nil {
-		edit(spec)
-	}
+	edit(spec)
 	if b, err = json.Marshal(spec); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(cfg, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return dir
 }
 
 // ociEnv is a state directory and the runsc command line that uses it.
@@ -189,6 +199,40 @@ func TestOCIRootReadOnly(t *testing.T) {
 		if len(ents) != 1 {
 			t.Errorf("readonly=%v: the host rootfs now holds %v", tc.readonly, ents)
 		}
+	}
+}
+
+// TestOCIMaskedAndReadonlyPaths: linux.maskedPaths hide a file (it reads
+// as /dev/null) and a directory (an empty read-only one), and
+// linux.readonlyPaths make a subtree and a whole mount read-only, as
+// runc applies them; a path that does not exist is skipped.
+func TestOCIMaskedAndReadonlyPaths(t *testing.T) {
+	e := newOCIEnv(t)
+	b := busyboxBundle(t, func(spec map[string]any) {
+		linux := spec["linux"].(map[string]any)
+		linux["maskedPaths"] = []string{"/bin/secret", "/proc/sys/vm", "/proc/sys/kernel/osrelease", "/no/such/path"}
+		linux["readonlyPaths"] = []string{"/proc/sys", "/tmp", "/no/such/dir"}
+		spec["root"].(map[string]any)["readonly"] = false
+	}, "sh", "-c", `
+		echo "secret:$(cat /bin/secret)"
+		echo "vm:$(ls -A /proc/sys/vm)"
+		echo > /proc/sys/vm/x || echo vm-ro
+		echo "osrelease:$(cat /proc/sys/kernel/osrelease)"
+		echo "ostype:$(cat /proc/sys/kernel/ostype)"
+		echo runsc2 > /proc/sys/kernel/hostname || echo sys-ro
+		echo x > /tmp/x || echo tmp-ro
+		echo x > /bin/x && echo root-rw`)
+	if err := os.WriteFile(filepath.Join(b, "rootfs", "bin", "secret"), []byte("s3cret"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := e.runsc("run", "--bundle", b, "masked")
+	for _, want := range []string{"secret:\n", "vm:\n", "vm-ro\n", "osrelease:\n", "ostype:Linux\n", "sys-ro\n", "tmp-ro\n", "root-rw\n"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("run: %v\nwant %q in stdout", r, want)
+		}
+	}
+	if r.code != 0 {
+		t.Errorf("run: %v", r)
 	}
 }
 
@@ -421,5 +465,75 @@ func TestOCIExec(t *testing.T) {
 	}
 	if r := e.runsc("ps", "x1"); strings.Count(r.stdout, "sleep") != 1 {
 		t.Errorf("ps after the detached exec ended: %v", r)
+	}
+}
+
+// TestOCIRunBusyboxImage: `runsc spec`, then `runsc run --bundle DIR ID`
+// on the busybox image (images/busybox.sh); `list` and `state` show the
+// container while it runs; `delete --force` ends it, and nothing is left:
+// no process of this runsc, nothing in the state directory, no mount.
+func TestOCIRunBusyboxImage(t *testing.T) {
+	requireRoot(t)
+	e := newOCIEnv(t)
+	tar := buildImage(t, "busybox.sh")
+	dir := t.TempDir()
+	rootfs := filepath.Join(dir, "rootfs")
+	if err := os.Mkdir(rootfs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("tar", "-xf", tar, "-C", rootfs).CombinedOutput(); err != nil {
+		t.Fatalf("unpack the image: %v: %s", err, out)
+	}
+	if r := run(t, runsc(t), "spec", "--bundle", dir, "--", "sh", "-c", "echo up in $(cat /etc/hostname 2>/dev/null || hostname); exec sleep 1000"); r.code != 0 {
+		t.Fatalf("spec: %v", r)
+	}
+	// The default spec asks for a terminal; this run has none.
+	editSpec(t, dir, func(spec map[string]any) { spec["process"].(map[string]any)["terminal"] = false })
+
+	procsBefore := sandboxProcs(t)
+	mountsBefore, _ := os.ReadFile("/proc/self/mountinfo")
+	cmd := exec.Command(runsc(t), "--root", e.root, "run", "--bundle", dir, "img1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, out)
+		done <- errors.Join(err, cmd.Wait())
+	}()
+	first := make([]byte, 64)
+	n, _ := out.Read(first)
+	if !strings.HasPrefix(string(first[:n]), "up in ") {
+		t.Fatalf("run printed %q first; stderr %q", first[:n], stderr.String())
+	}
+	if s := e.state("img1"); s["status"] != "running" || s["bundle"] != dir {
+		t.Errorf("state while running: %v", s)
+	}
+	if r := e.runsc("list"); r.code != 0 || !strings.Contains(r.stdout, "img1") || !strings.Contains(r.stdout, "running") {
+		t.Errorf("list while running: %v", r)
+	}
+	if r := e.runsc("delete", "--force", "img1"); r.code != 0 {
+		t.Errorf("delete --force: %v", r)
+	}
+	select {
+	case <-done:
+	case <-time.After(runTimeout):
+		t.Fatalf("runsc run did not end after delete --force (hang guard)")
+	}
+	if left := e.leftovers(); len(left) != 0 {
+		t.Errorf("delete left %v in the state directory", left)
+	}
+	if r := e.runsc("list", "--quiet"); r.code != 0 || r.stdout != "" {
+		t.Errorf("list after delete: %v", r)
+	}
+	checkNoneLeft(t, procsBefore)
+	if mountsAfter, _ := os.ReadFile("/proc/self/mountinfo"); string(mountsBefore) != string(mountsAfter) {
+		t.Errorf("host mounts changed:\nbefore %s\nafter %s", mountsBefore, mountsAfter)
 	}
 }

@@ -29,14 +29,7 @@ func newPodmanStore(t *testing.T) string {
 	if _, err := exec.LookPath("podman"); err != nil {
 		t.Skip("needs podman: tools/install-deps.sh --podman installs it") // reason on the line
 	}
-	script, err := filepath.Abs("../../images/busybox.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("bash", script).CombinedOutput()
-	if err != nil {
-		t.Fatalf("images/busybox.sh: %v: %s", err, out)
-	}
+	tar := buildImage(t, "busybox.sh")
 	dir, err := os.MkdirTemp("/var/tmp", "bulwark-podman-")
 	if err != nil {
 		t.Fatal(err)
@@ -48,10 +41,27 @@ func newPodmanStore(t *testing.T) string {
 			t.Errorf("remove the podman store: %v", err)
 		}
 	})
-	if r := p.run("import", strings.TrimSpace(string(out)), podmanImage); r.code != 0 {
+	if r := p.run("import", tar, podmanImage); r.code != 0 {
 		t.Fatalf("podman import: %v", r)
 	}
 	return dir
+}
+
+// buildImage runs the recipe images/<script> and returns the tar it
+// built (or found cached).
+func buildImage(t *testing.T, script string) string {
+	t.Helper()
+	path, err := filepath.Abs(filepath.Join("../../images", script))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	cmd := exec.Command("bash", path)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("images/%s: %v: %s", script, err, stderr.String())
+	}
+	return strings.TrimSpace(stdout.String())
 }
 
 // podman is podman on a private store with one OCI runtime.
@@ -89,8 +99,14 @@ func (p *podman) run(args ...string) result {
 // and extra options opts, and removes it after.
 func (p *podman) container(opts []string, args ...string) result {
 	p.t.Helper()
+	return p.containerOf(podmanImage, opts, args...)
+}
+
+// containerOf is container with another image.
+func (p *podman) containerOf(image string, opts []string, args ...string) result {
+	p.t.Helper()
 	a := append([]string{"run", "--rm"}, podmanLimits...)
-	a = append(append(a, opts...), podmanImage)
+	a = append(append(a, opts...), image)
 	return p.run(append(a, args...)...)
 }
 
@@ -223,4 +239,73 @@ func TestPodmanInteractive(t *testing.T) {
 			t.Errorf("podman run -it exited with %d, want 4; transcript:\n%s", code, s.transcript())
 		}
 	})
+}
+
+// TestPodmanExecInteractive: `podman exec -it` into a running container
+// (conmon runs the runtime's exec detached, with a console socket); ^C
+// typed there interrupts the shell's foreground job, and the shell goes on.
+func TestPodmanExecInteractive(t *testing.T) {
+	podmanRuntimes(t, func(t *testing.T, p *podman) {
+		name := "bulwark-exec-it-" + filepath.Base(p.runtime)
+		a := append([]string{"run", "-d", "--name", name}, podmanLimits...)
+		if r := p.run(append(a, podmanImage, "sleep", "1000")...); r.code != 0 {
+			t.Fatalf("podman run -d: %v", r)
+		}
+		t.Cleanup(func() { p.run("rm", "-f", "-t", "0", name) })
+		s := startPTY(t, p.argv("exec", "-it", name, "sh", "-i")...)
+		s.send("sh -c 'echo job-$((2*3))-runs; exec sleep 1000'\n")
+		s.expect("job-6-runs")
+		s.send("\x03")
+		s.send("echo shell-alive-$((6*7)) status-$?\n")
+		s.expect("shell-alive-42 status-130")
+		s.send("exit 4\n")
+		if code := s.wait(); code != 4 {
+			t.Errorf("podman exec -it exited with %d, want 4; transcript:\n%s", code, s.transcript())
+		}
+	})
+}
+
+// TestPodmanDebian runs a Debian minbase image (images/debian.sh: dynamic
+// programs, dpkg, apt, perl) and compares what it prints under runsc with
+// what it prints under runc.
+func TestPodmanDebian(t *testing.T) {
+	dir := newPodmanStore(t)
+	if _, err := exec.LookPath("debootstrap"); err != nil {
+		t.Skip("needs debootstrap for images/debian.sh: tools/install-deps.sh --podman") // reason on the line
+	}
+	const image = "localhost/bulwark-debian"
+	tar := buildImage(t, "debian.sh")
+	if r := (&podman{t: t, dir: dir}).run("import", tar, image); r.code != 0 {
+		t.Fatalf("podman import: %v", r)
+	}
+	script := `set -e
+		cat /etc/debian_version
+		dpkg-query -W -f '${Package} ${Version}\n' | sha256sum
+		apt-get --version | head -n 1
+		perl -e 'print "perl ", 6 * 7, "\n"'
+		id user
+		su -s /bin/bash user -c 'cd && echo "home $PWD $(id -un)" && touch mine && ls -l mine | cut -d" " -f3,4'
+		echo "hello sed" | sed 's/hello/bye/'
+		ls /usr/bin | sort | sha256sum
+		find /etc -xdev -type f | wc -l
+		mkdir -p /tmp/t && cd /tmp/t && seq 1 2000 > n && sort -rn n | head -n 2 && tar cf n.tar n && tar tf n.tar`
+	var outs []string
+	for _, rt := range []string{"runc", "runsc"} {
+		bin, err := exec.LookPath(rt)
+		if rt == "runsc" {
+			bin, err = filepath.Abs(runsc(t))
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", rt, err)
+		}
+		p := &podman{t: t, dir: dir, runtime: bin}
+		r := p.containerOf(image, nil, "bash", "-c", script)
+		if r.code != 0 || !strings.Contains(r.stdout, "perl 42\n") {
+			t.Fatalf("%s: podman run %s: %v", rt, image, r)
+		}
+		outs = append(outs, r.stdout)
+	}
+	if outs[0] != outs[1] {
+		t.Errorf("the Debian image's output differs:\nrunc:\n%s\nrunsc:\n%s", outs[0], outs[1])
+	}
 }

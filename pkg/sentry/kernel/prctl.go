@@ -10,6 +10,10 @@ type taskAttrs struct {
 	notDumpable atomic.Bool
 	// timerSlack is in nanoseconds; 0 means the default.
 	timerSlack atomic.Uint64
+	// nice is the scheduling nice value, -20 to 19 (getpriority(2)).
+	// The sentry's scheduler is the host's: it is recorded, not
+	// applied.
+	nice atomic.Int32
 }
 
 // defaultTimerSlack is Linux's default timer slack, 50 µs.
@@ -21,7 +25,15 @@ func (a *taskAttrs) inherit(from *taskAttrs) {
 	a.noNewPrivs.Store(from.noNewPrivs.Load())
 	a.notDumpable.Store(from.notDumpable.Load())
 	a.timerSlack.Store(from.timerSlack.Load())
+	a.nice.Store(from.nice.Load())
 }
+
+// Nice returns the task's nice value.
+func (t *Task) Nice() int32 { return t.attrs.nice.Load() }
+
+// SetNice sets the task's nice value; the caller checks the range and the
+// permission (setpriority(2)).
+func (t *Task) SetNice(n int32) { t.attrs.nice.Store(n) }
 
 // SetNoNewPrivs sets no_new_privs, which can never be cleared.
 func (t *Task) SetNoNewPrivs() { t.attrs.noNewPrivs.Store(true) }

@@ -37,6 +37,8 @@ var families = []map[uintptr]kernel.Syscall{
 	capabilitySyscalls,
 	ipcSyscalls,
 	nsSyscalls,
+	socketSyscalls,
+	prioritySyscalls,
 	unsupportedSyscalls,
 }
 
