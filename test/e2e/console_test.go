@@ -204,11 +204,7 @@ func TestOCIRunOwnTerminal(t *testing.T) {
 func TestOCIExecTTY(t *testing.T) {
 	requireRoot(t)
 	e := newOCIEnv(t)
-	b := busyboxBundle(t, nil, "sleep", "1000")
-	if code, out := e.detached("run", "--detach", "--bundle", b, "t4"); code != 0 {
-		t.Fatalf("run --detach: exit %d: %s", code, out)
-	}
-	t.Cleanup(func() { e.runsc("delete", "--force", "t4") })
+	e.sleeper("t4")
 	for _, detach := range []bool{true, false} {
 		sock, ch := consoleSocket(t)
 		args := []string{"exec", "--tty", "--console-socket", sock}
@@ -242,11 +238,7 @@ func TestOCIExecTTY(t *testing.T) {
 func TestOCIExecTTYInterrupt(t *testing.T) {
 	requireRoot(t)
 	e := newOCIEnv(t)
-	b := busyboxBundle(t, nil, "sleep", "1000")
-	if code, out := e.detached("run", "--detach", "--bundle", b, "t5"); code != 0 {
-		t.Fatalf("run --detach: exit %d: %s", code, out)
-	}
-	t.Cleanup(func() { e.runsc("delete", "--force", "t5") })
+	e.sleeper("t5")
 	sock, ch := consoleSocket(t)
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	done := make(chan result, 1)
@@ -258,6 +250,26 @@ func TestOCIExecTTYInterrupt(t *testing.T) {
 	if r := <-done; r.code != 0 {
 		t.Fatalf("exec --detach: %v", r)
 	}
+	p.interruptJob()
+	p.send("exit\n")
+}
+
+// sleeper runs a detached container id whose init sleeps, deleted when
+// the test ends.
+func (e *ociEnv) sleeper(id string) {
+	e.t.Helper()
+	b := busyboxBundle(e.t, nil, "sleep", "1000")
+	if code, out := e.detached("run", "--detach", "--bundle", b, id); code != 0 {
+		e.t.Fatalf("run --detach: exit %d: %s", code, out)
+	}
+	e.t.Cleanup(func() { e.runsc("delete", "--force", id) })
+}
+
+// interruptJob has the interactive shell on p run a foreground job,
+// types ^C, and checks that the job ended by SIGINT while the shell
+// lives on.
+func (p *ptySession) interruptJob() {
+	p.t.Helper()
 	// The job says when it runs: by then it is the terminal's foreground
 	// process group (the shell's child sets that before it execs).
 	p.send("sh -c 'echo job-$((2*3))-runs; exec sleep 1000'\n")
@@ -267,5 +279,4 @@ func TestOCIExecTTYInterrupt(t *testing.T) {
 	// hang guard ends the test); a shell killed by it prints nothing.
 	p.send("echo shell-alive-$((6*7)) status-$?\n")
 	p.expect("shell-alive-42 status-130")
-	p.send("exit\n")
 }

@@ -253,11 +253,7 @@ func TestPodmanExecInteractive(t *testing.T) {
 		}
 		t.Cleanup(func() { p.run("rm", "-f", "-t", "0", name) })
 		s := startPTY(t, p.argv("exec", "-it", name, "sh", "-i")...)
-		s.send("sh -c 'echo job-$((2*3))-runs; exec sleep 1000'\n")
-		s.expect("job-6-runs")
-		s.send("\x03")
-		s.send("echo shell-alive-$((6*7)) status-$?\n")
-		s.expect("shell-alive-42 status-130")
+		s.interruptJob()
 		s.send("exit 4\n")
 		if code := s.wait(); code != 4 {
 			t.Errorf("podman exec -it exited with %d, want 4; transcript:\n%s", code, s.transcript())
