@@ -14,6 +14,7 @@ import (
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/runsc/config"
+	"bulwark.dev/bulwark/runsc/control"
 )
 
 // Args is everything the sentry needs to start the first process.
@@ -57,6 +58,10 @@ type Args struct {
 	UID, GID uint32
 	Groups   []uint32
 	Rlimits  []Rlimit
+	// Caps, if not nil, are the capability sets the first process's
+	// program is executed with; NoNewPrivileges sets its no_new_privs.
+	Caps            *control.Capabilities
+	NoNewPrivileges bool
 	// ControlFD, if above 2 (not a standard FD), is the listening
 	// control socket (runsc/control) to serve; with WaitStart, the first
 	// process starts only when a start request arrives.

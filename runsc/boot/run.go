@@ -92,6 +92,7 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 			return startProcess(k, processSpec{
 				path: p.Argv[0], argv: p.Argv, envv: p.Envv, cwd: p.Cwd,
 				uid: p.UID, gid: p.GID, groups: p.Groups, stdio: stdio,
+				caps: p.Caps, noNewPrivs: p.NoNewPrivileges,
 			})
 		})
 		defer ctl.stop()
@@ -106,7 +107,7 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 	tg, ctty, err := startProcess(k, processSpec{
 		path: args.ExecPath, argv: args.Argv, envv: args.Envv, cwd: args.Cwd,
 		uid: args.UID, gid: args.GID, groups: args.Groups, rlimits: args.Rlimits,
-		stdio: args.Stdio[:],
+		caps: args.Caps, noNewPrivs: args.NoNewPrivileges, stdio: args.Stdio[:],
 	})
 	if ctl != nil {
 		ctl.initStarted(tg, err)
@@ -202,6 +203,10 @@ type processSpec struct {
 	uid, gid   uint32
 	groups     []uint32
 	rlimits    []Rlimit
+	// caps, if not nil, replace the user's default capability sets
+	// before the program is executed; noNewPrivs sets no_new_privs.
+	caps       *control.Capabilities
+	noNewPrivs bool
 	// stdio are host FDs for the process's FDs 0, 1 and 2; they are
 	// duplicated, the caller keeps its own.
 	stdio []int
@@ -254,14 +259,23 @@ func startProcess(k *kernel.Kernel, ps processSpec) (*kernel.ThreadGroup, *kerne
 	if ps.uid != 0 || ps.gid != 0 || len(ps.groups) != 0 {
 		creds = auth.ForUser(ps.uid, ps.gid, ps.groups)
 	}
+	if c := ps.caps; c != nil {
+		// As runc leaves them just before it executes the program.
+		creds.Bounding = auth.CapSet(c.Bounding) & auth.AllCaps
+		creds.Permitted = auth.CapSet(c.Permitted) & auth.AllCaps
+		creds.Effective = auth.CapSet(c.Effective) & creds.Permitted
+		creds.Inheritable = auth.CapSet(c.Inheritable) & auth.AllCaps
+		creds.Ambient = auth.CapSet(c.Ambient) & creds.Permitted & creds.Inheritable
+	}
 	t, err := k.NewProcessFromExec(kernel.ExecArgs{
-		Path:   path,
-		Argv:   ps.argv,
-		Envv:   ps.envv,
-		FDs:    fds,
-		FS:     kernel.NewFSContext(root, cwd),
-		Limits: limits,
-		Creds:  creds,
+		Path:       path,
+		Argv:       ps.argv,
+		Envv:       ps.envv,
+		FDs:        fds,
+		FS:         kernel.NewFSContext(root, cwd),
+		Limits:     limits,
+		Creds:      creds,
+		NoNewPrivs: ps.noNewPrivs,
 	})
 	if err != nil {
 		fds.Release()

@@ -547,9 +547,12 @@ func (e *Exec) process(conf *config.Config, id string, args []string) (*control.
 		}
 		sp.Args = args
 		if s.Spec != nil && s.Spec.Process != nil {
+			// As runc: the container's process settings.
 			sp.Env = s.Spec.Process.Env
 			sp.Cwd = s.Spec.Process.Cwd
 			sp.User = s.Spec.Process.User
+			sp.Capabilities = s.Spec.Process.Capabilities
+			sp.NoNewPrivileges = s.Spec.Process.NoNewPrivileges
 		}
 	}
 	if len(sp.Args) == 0 {
@@ -569,10 +572,15 @@ func (e *Exec) process(conf *config.Config, id string, args []string) (*control.
 		}
 		sp.User.UID, sp.User.GID = uid, gid
 	}
+	caps, err := oci.Capabilities(sp.Capabilities)
+	if err != nil {
+		return nil, nil, err
+	}
 	return &control.Process{
 		Argv: sp.Args, Envv: sp.Env, Cwd: sp.Cwd,
 		UID: sp.User.UID, GID: sp.User.GID, Groups: sp.User.AdditionalGids,
 		Terminal: sp.Terminal || e.tty,
+		Caps:     caps, NoNewPrivileges: sp.NoNewPrivileges,
 	}, sp.ConsoleSize, nil
 }
 

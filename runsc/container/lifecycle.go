@@ -248,6 +248,11 @@ func bootRequest(spec *specs.Spec) (*sandbox.BootRequest, error) {
 	if spec.Linux != nil {
 		req.MaskedPaths, req.ReadonlyPaths = spec.Linux.MaskedPaths, spec.Linux.ReadonlyPaths
 	}
+	caps, err := oci.Capabilities(p.Capabilities)
+	if err != nil {
+		return nil, err
+	}
+	req.Caps, req.NoNewPrivileges = caps, p.NoNewPrivileges
 	for _, r := range p.Rlimits {
 		n, ok := oci.RlimitNumber(r.Type)
 		if !ok {

@@ -76,6 +76,23 @@ type Process struct {
 	GID      uint32   `json:"gid"`
 	Groups   []uint32 `json:"groups,omitempty"`
 	Terminal bool     `json:"terminal,omitempty"`
+	// Caps are the capability sets the process starts from (nil: those
+	// of its user); NoNewPrivileges sets its no_new_privs bit.
+	Caps            *Capabilities `json:"caps,omitempty"`
+	NoNewPrivileges bool          `json:"no_new_privileges,omitempty"`
+}
+
+// Capabilities are a process's capability sets as an OCI spec gives them
+// (runsc/oci.Capabilities), bit n for capability n. As runc applies them,
+// they are the sets in force when the process's program is executed:
+// execve then gives root bounding | inheritable, and anyone else the
+// ambient set.
+type Capabilities struct {
+	Bounding    uint64 `json:"bounding"`
+	Effective   uint64 `json:"effective"`
+	Inheritable uint64 `json:"inheritable"`
+	Permitted   uint64 `json:"permitted"`
+	Ambient     uint64 `json:"ambient"`
 }
 
 // ProcInfo is one process in a Procs reply.

@@ -178,6 +178,9 @@ func validateProcess(p *specs.Process) error {
 			return fmt.Errorf("process.env: %q is not NAME=VALUE", e)
 		}
 	}
+	if _, err := Capabilities(p.Capabilities); err != nil {
+		return err
+	}
 	for _, r := range p.Rlimits {
 		if _, ok := RlimitNumber(r.Type); !ok {
 			return fmt.Errorf("process.rlimits: unknown type %q", r.Type)

@@ -25,6 +25,7 @@ import (
 
 	"bulwark.dev/bulwark/pkg/log"
 	"bulwark.dev/bulwark/runsc/config"
+	"bulwark.dev/bulwark/runsc/control"
 	"golang.org/x/sys/unix"
 )
 
@@ -65,6 +66,10 @@ type BootRequest struct {
 	GID     uint32   `json:"gid,omitempty"`
 	Groups  []uint32 `json:"groups,omitempty"`
 	Rlimits []Rlimit `json:"rlimits,omitempty"`
+	// Caps and NoNewPrivileges are the spec's process.capabilities
+	// (nil: root's full sets) and process.noNewPrivileges.
+	Caps            *control.Capabilities `json:"caps,omitempty"`
+	NoNewPrivileges bool                  `json:"no_new_privileges,omitempty"`
 	// RootReadOnly makes the container's root read-only (the OCI spec's
 	// root.readonly).
 	RootReadOnly bool `json:"root_read_only,omitempty"`

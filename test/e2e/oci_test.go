@@ -537,3 +537,51 @@ func TestOCIRunBusyboxImage(t *testing.T) {
 		t.Errorf("host mounts changed:\nbefore %s\nafter %s", mountsBefore, mountsAfter)
 	}
 }
+
+// TestOCICapabilities: process.capabilities and noNewPrivileges as runc
+// applies them. Root gets the bounding set (runc spec's default: three
+// capabilities, so no CAP_SYS_ADMIN for sethostname); a user that is not
+// root gets the ambient set; exec'd processes get the container's; an
+// unknown capability name fails create with one line.
+func TestOCICapabilities(t *testing.T) {
+	e := newOCIEnv(t)
+	const status = `grep -E '^(CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)' /proc/self/status; hostname other 2>/dev/null || echo no-sethostname`
+	// CAP_AUDIT_WRITE (29), CAP_KILL (5), CAP_NET_BIND_SERVICE (10).
+	const defaults = "0000000020000420"
+	b := busyboxBundle(t, nil, "sh", "-c", status+"; exec sleep 1000")
+	if code, out := e.detached("run", "--detach", "--bundle", b, "caps"); code != 0 {
+		t.Fatalf("run --detach: exit %d: %s", code, out)
+	}
+	t.Cleanup(func() { e.runsc("delete", "--force", "caps") })
+	want := "CapPrm:\t" + defaults + "\nCapEff:\t" + defaults + "\nCapBnd:\t" + defaults + "\nCapAmb:\t0000000000000000\nNoNewPrivs:\t1\nno-sethostname\n"
+	if r := e.runsc("exec", "caps", "sh", "-c", status); r.code != 0 || r.stdout != want {
+		t.Errorf("exec: %v\nwant stdout %q", r, want)
+	}
+
+	b = busyboxBundle(t, func(spec map[string]any) {
+		p := spec["process"].(map[string]any)
+		p["user"] = map[string]any{"uid": 1000, "gid": 1000}
+		p["noNewPrivileges"] = false
+		all := []string{"CAP_CHOWN", "CAP_KILL", "CAP_SYS_ADMIN"}
+		p["capabilities"] = map[string]any{"bounding": all, "effective": all, "permitted": all,
+			"inheritable": []string{"CAP_CHOWN", "CAP_SYS_ADMIN"}, "ambient": []string{"CAP_CHOWN"}}
+	}, "sh", "-c", status)
+	r := e.runsc("run", "--bundle", b, "caps-user")
+	if want := "CapPrm:\t0000000000000001\nCapEff:\t0000000000000001\nCapBnd:\t0000000000200021\nCapAmb:\t0000000000000001\nNoNewPrivs:\t0\nno-sethostname\n"; r.code != 0 || r.stdout != want {
+		t.Errorf("run as uid 1000 with ambient CAP_CHOWN: %v\nwant stdout %q", r, want)
+	}
+
+	b = busyboxBundle(t, func(spec map[string]any) {
+		p := spec["process"].(map[string]any)
+		p["capabilities"] = map[string]any{"bounding": []string{"CAP_CHOWN", "CAP_NOPE"}}
+	}, "true")
+	code, out := e.detached("create", "--bundle", b, "bad-caps")
+	if code == 0 || !strings.Contains(out, `unknown capability "CAP_NOPE"`) || strings.Count(out, "\n") != 1 {
+		t.Errorf("create with an unknown capability: exit %d, %q", code, out)
+	}
+	for _, name := range e.leftovers() {
+		if strings.HasPrefix(name, "bad-caps") {
+			t.Errorf("the failed create left %q in the state directory", name)
+		}
+	}
+}

@@ -285,23 +285,47 @@ func TestPodmanDebian(t *testing.T) {
 		ls /usr/bin | sort | sha256sum
 		find /etc -xdev -type f | wc -l
 		mkdir -p /tmp/t && cd /tmp/t && seq 1 2000 > n && sort -rn n | head -n 2 && tar cf n.tar n && tar tf n.tar`
-	var outs []string
-	for _, rt := range []string{"runc", "runsc"} {
-		bin, err := exec.LookPath(rt)
-		if rt == "runsc" {
-			bin, err = filepath.Abs(runsc(t))
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", rt, err)
-		}
-		p := &podman{t: t, dir: dir, runtime: bin}
-		r := p.containerOf(image, nil, "bash", "-c", script)
-		if r.code != 0 || !strings.Contains(r.stdout, "perl 42\n") {
-			t.Fatalf("%s: podman run %s: %v", rt, image, r)
-		}
-		outs = append(outs, r.stdout)
+	r := sameUnderRuncAndRunsc(t, dir, image, nil, "bash", "-c", script)
+	if r.code != 0 || !strings.Contains(r.stdout, "perl 42\n") {
+		t.Errorf("podman run %s: %v", image, r)
 	}
-	if outs[0] != outs[1] {
-		t.Errorf("the Debian image's output differs:\nrunc:\n%s\nrunsc:\n%s", outs[0], outs[1])
+}
+
+// sameUnderRuncAndRunsc runs image with opts and args in a container
+// under Debian's runc and under the runsc under test, fails t if the two
+// exit codes or outputs differ, and returns runsc's result.
+func sameUnderRuncAndRunsc(t *testing.T, dir, image string, opts []string, args ...string) result {
+	t.Helper()
+	rc, err := exec.LookPath("runc")
+	if err != nil {
+		t.Skip("needs Debian's runc as the control runtime: tools/install-deps.sh --podman") // reason on the line
+	}
+	bin, err := filepath.Abs(runsc(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := (&podman{t: t, dir: dir, runtime: rc}).containerOf(image, opts, args...)
+	got := (&podman{t: t, dir: dir, runtime: bin}).containerOf(image, opts, args...)
+	if got.code != want.code || got.stdout != want.stdout {
+		t.Errorf("podman run %q %q differs:\nrunc:  %v\nrunsc: %v", opts, args, want, got)
+	}
+	return got
+}
+
+// TestPodmanCapabilities compares the capability sets and no_new_privs
+// that podman's options give a container's process under runc and runsc.
+func TestPodmanCapabilities(t *testing.T) {
+	dir := newPodmanStore(t)
+	script := `grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)' /proc/self/status; hostname x 2>/dev/null && echo sethostname-allowed; chown 1:1 /tmp 2>/dev/null && echo chown-allowed; true`
+	for _, opts := range [][]string{
+		nil,
+		{"--cap-drop=all"},
+		{"--cap-drop=all", "--cap-add=CAP_CHOWN"},
+		{"--cap-add=CAP_SYS_ADMIN"},
+		{"-u", "1000:1000"},
+		{"-u", "1000:1000", "--cap-add=CAP_CHOWN"},
+		{"--security-opt", "no-new-privileges"},
+	} {
+		sameUnderRuncAndRunsc(t, dir, podmanImage, opts, "sh", "-c", script)
 	}
 }

@@ -42,4 +42,46 @@ const SizeOfCapUserData = 12
 // include/uapi/linux/prctl.h (PR_CAPBSET_READ is in wait.go).
 const (
 	PR_CAPBSET_DROP = 24
+	PR_CAP_AMBIENT  = 47
 )
+
+// The operations of PR_CAP_AMBIENT.
+const (
+	PR_CAP_AMBIENT_IS_SET    = 1
+	PR_CAP_AMBIENT_RAISE     = 2
+	PR_CAP_AMBIENT_LOWER     = 3
+	PR_CAP_AMBIENT_CLEAR_ALL = 4
+)
+
+// capabilityNames are the capabilities' names, by number, as Linux and
+// OCI specs write them.
+var capabilityNames = [CAP_LAST_CAP + 1]string{
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK",
+	"CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
+	"CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
+	"CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
+	"CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+	"CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+	"CAP_CHECKPOINT_RESTORE",
+}
+
+// CapabilityByName returns the number of the capability called name
+// ("CAP_SYS_ADMIN").
+func CapabilityByName(name string) (int, bool) {
+	for i, n := range capabilityNames {
+		if n == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// CapabilityName returns capability cap's name, or "" if there is none.
+func CapabilityName(cap int) string {
+	if cap < 0 || cap > CAP_LAST_CAP {
+		return ""
+	}
+	return capabilityNames[cap]
+}

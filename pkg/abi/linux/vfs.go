@@ -194,6 +194,7 @@ const (
 	CAP_SETPCAP            = 8
 	CAP_LINUX_IMMUTABLE    = 9
 	CAP_NET_BIND_SERVICE   = 10
+	CAP_NET_BROADCAST      = 11
 	CAP_NET_ADMIN          = 12
 	CAP_NET_RAW            = 13
 	CAP_IPC_LOCK           = 14

@@ -409,7 +409,8 @@ func parseShebang(buf []byte) (name, arg string, ok bool, err error) {
 // a file without set-ID bits or file capabilities): the saved and
 // file-system IDs become the effective ones; root keeps its capabilities
 // (permitted = bounding | inheritable, effective if the effective UID is
-// 0), anyone else loses them; the keepcaps securebit is cleared.
+// 0, else the ambient set), anyone else gets the ambient set as permitted
+// and effective; the keepcaps securebit is cleared.
 func execCreds(old *auth.Credentials) *auth.Credentials {
 	c := old.Fork()
 	c.SavedUID, c.FilesystemUID = c.EffectiveUID, c.EffectiveUID
@@ -417,13 +418,13 @@ func execCreds(old *auth.Credentials) *auth.Credentials {
 	c.KeepCaps = false
 	switch {
 	case c.EffectiveUID == 0:
-		c.Permitted = c.Bounding | c.Inheritable
+		c.Permitted = c.Bounding | c.Inheritable | c.Ambient
 		c.Effective = c.Permitted
 	case c.RealUID == 0:
-		c.Permitted = c.Bounding | c.Inheritable
-		c.Effective = 0
+		c.Permitted = c.Bounding | c.Inheritable | c.Ambient
+		c.Effective = c.Ambient
 	default:
-		c.Permitted, c.Effective = 0, 0
+		c.Permitted, c.Effective = c.Ambient, c.Ambient
 	}
 	return c
 }
@@ -585,6 +586,8 @@ type ExecArgs struct {
 	FS     *FSContext
 	Limits Limits
 	Creds  *auth.Credentials
+	// NoNewPrivs sets the process's no_new_privs bit before the exec.
+	NoNewPrivs bool
 }
 
 // NewProcessFromExec creates the first process: a thread group with
@@ -600,6 +603,9 @@ func (k *Kernel) NewProcessFromExec(a ExecArgs) (*Task, error) {
 	t, err := k.NewProcess(ProcessArgs{FDs: a.FDs, Limits: a.Limits, FS: a.FS, Creds: a.Creds})
 	if err != nil {
 		return nil, err
+	}
+	if a.NoNewPrivs {
+		t.SetNoNewPrivs()
 	}
 	fc := a.FS
 	pop := &vfs.PathOperation{Root: fc.Root(), Start: fc.Cwd(), Path: a.Path, FollowFinal: true}

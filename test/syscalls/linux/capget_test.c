@@ -3,6 +3,7 @@
 #include "harness.h"
 
 #include <linux/capability.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 
 #define V1 _LINUX_CAPABILITY_VERSION_1
@@ -316,4 +317,114 @@ TEST(threads_have_their_own_sets)
 	struct __user_cap_data_struct d[2];
 	ASSERT_SYSCALL_OK(raw_capget(&h, d));
 	EXPECT_EQ(d[0].permitted, (uint32_t)c.perm);
+}
+
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_IS_SET 1
+#define PR_CAP_AMBIENT_RAISE 2
+#define PR_CAP_AMBIENT_LOWER 3
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+
+static long ambient(long op, long cap)
+{
+	return syscall(SYS_prctl, PR_CAP_AMBIENT, op, cap, 0, 0);
+}
+
+/*
+ * The CapEff line of /proc/self/status as a program sees it after execve
+ * (busybox cat, reading its own status).
+ */
+static uint64_t effective_after_exec(void)
+{
+	int p[2];
+	HARNESS_SYSCALL_OK(pipe(p), "pipe", harness_abort_test());
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execl("/bin/busybox", "cat", "/proc/self/status", (char *)0);
+		_exit(127);
+	}
+	close(p[1]);
+	static char buf[8192];
+	size_t n = 0;
+	ssize_t r;
+	while (n < sizeof(buf) - 1 && (r = read(p[0], buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += r;
+	buf[n] = 0;
+	close(p[0]);
+	ASSERT_EXITED(harness_wait(pid), 0);
+	char *line = strstr(buf, "CapEff:\t");
+	ASSERT_TRUE(line != 0);
+	return strtoull(line + 8, 0, 16);
+}
+
+static void ambient_rules(void *arg)
+{
+	(void)arg;
+	EXPECT_SYSCALL_OK(ambient(PR_CAP_AMBIENT_CLEAR_ALL, 0));
+	EXPECT_EQ(ambient(PR_CAP_AMBIENT_IS_SET, CAP_CHOWN), 0);
+	/* Only what is permitted and inheritable can be raised. */
+	struct caps c = get_caps();
+	c.inh &= ~BIT(CAP_CHOWN);
+	ASSERT_SYSCALL_OK(set_caps(c));
+	EXPECT_ERRNO(ambient(PR_CAP_AMBIENT_RAISE, CAP_CHOWN), EPERM);
+	c.inh |= BIT(CAP_CHOWN);
+	ASSERT_SYSCALL_OK(set_caps(c));
+	EXPECT_SYSCALL_OK(ambient(PR_CAP_AMBIENT_RAISE, CAP_CHOWN));
+	EXPECT_EQ(ambient(PR_CAP_AMBIENT_IS_SET, CAP_CHOWN), 1);
+	char status[4096];
+	harness_read_file("/proc/self/status", status, sizeof(status));
+	EXPECT_TRUE(strstr(status, "CapAmb:\t0000000000000001\n") != 0);
+	EXPECT_SYSCALL_OK(ambient(PR_CAP_AMBIENT_LOWER, CAP_CHOWN));
+	EXPECT_EQ(ambient(PR_CAP_AMBIENT_IS_SET, CAP_CHOWN), 0);
+	/* Dropping it from the inheritable set drops it from the ambient. */
+	EXPECT_SYSCALL_OK(ambient(PR_CAP_AMBIENT_RAISE, CAP_CHOWN));
+	c.inh &= ~BIT(CAP_CHOWN);
+	ASSERT_SYSCALL_OK(set_caps(c));
+	EXPECT_EQ(ambient(PR_CAP_AMBIENT_IS_SET, CAP_CHOWN), 0);
+	/* Argument checks. */
+	EXPECT_ERRNO(ambient(PR_CAP_AMBIENT_IS_SET, 1000), EINVAL);
+	EXPECT_ERRNO(ambient(99, CAP_CHOWN), EINVAL);
+	EXPECT_ERRNO(ambient(PR_CAP_AMBIENT_CLEAR_ALL, 1), EINVAL);
+	EXPECT_ERRNO(syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_CHOWN, 1, 0), EINVAL);
+}
+
+TEST(ambient_capabilities)
+{
+	struct caps c = get_caps();
+	if (!(c.perm & BIT(CAP_CHOWN)) || !(c.eff & BIT(CAP_SETPCAP)))
+		SKIP("needs CAP_CHOWN permitted and CAP_SETPCAP");
+	EXPECT_CHILD_EXIT(harness_fork_child(ambient_rules, 0), 0);
+}
+
+/*
+ * A program that is not root gets exactly the ambient set at execve; a
+ * change of uids away from 0 clears the ambient set, even with keepcaps.
+ */
+static void ambient_exec(void *arg)
+{
+	(void)arg;
+	ASSERT_SYSCALL_OK(syscall(SYS_prctl, PR_SET_KEEPCAPS, 1, 0, 0, 0));
+	struct caps c = get_caps();
+	c.inh |= BIT(CAP_CHOWN);
+	ASSERT_SYSCALL_OK(set_caps(c));
+	ASSERT_SYSCALL_OK(ambient(PR_CAP_AMBIENT_RAISE, CAP_CHOWN));
+	ASSERT_SYSCALL_OK(syscall(SYS_setresuid, 65534, 65534, 65534));
+	EXPECT_EQ(ambient(PR_CAP_AMBIENT_IS_SET, CAP_CHOWN), 0);
+	EXPECT_EQ(effective_after_exec(), 0);
+	/* Raised again as the unprivileged user, it survives the execve. */
+	ASSERT_SYSCALL_OK(ambient(PR_CAP_AMBIENT_RAISE, CAP_CHOWN));
+	EXPECT_EQ(effective_after_exec(), BIT(CAP_CHOWN));
+}
+
+TEST(ambient_capabilities_at_exec)
+{
+	struct caps c = get_caps();
+	if (getuid() != 0 || !(c.perm & BIT(CAP_CHOWN)) || !(c.eff & BIT(CAP_SETUID)))
+		SKIP("needs root with CAP_CHOWN and CAP_SETUID");
+	if (access("/bin/busybox", X_OK) != 0)
+		SKIP("needs /bin/busybox to exec (tools/install-deps.sh installs it)");
+	EXPECT_CHILD_EXIT(harness_fork_child(ambient_exec, 0), 0);
 }

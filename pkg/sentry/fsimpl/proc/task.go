@@ -10,7 +10,6 @@ import (
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/pkg/sentry/kernel"
-	"bulwark.dev/bulwark/pkg/sentry/kernel/auth"
 	"bulwark.dev/bulwark/pkg/sentry/mm"
 	"bulwark.dev/bulwark/pkg/sentry/vfs"
 	"bulwark.dev/bulwark/pkg/usermem"
@@ -386,8 +385,12 @@ func statusText(b vfs.Blocker, t *kernel.Task) ([]byte, error) {
 	fmt.Fprintf(&w, "SigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\n",
 		uint64(si.Pending), uint64(si.SharedPending), uint64(si.Blocked), uint64(si.Ignored), uint64(si.Caught))
 	fmt.Fprintf(&w, "CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x\n",
-		uint64(c.Inheritable), uint64(c.Permitted), uint64(c.Effective), uint64(auth.AllCaps), 0)
-	w.WriteString("NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n")
+		uint64(c.Inheritable), uint64(c.Permitted), uint64(c.Effective), uint64(c.Bounding), uint64(c.Ambient))
+	nnp := 0
+	if t.NoNewPrivs() {
+		nnp = 1
+	}
+	fmt.Fprintf(&w, "NoNewPrivs:\t%d\nSeccomp:\t0\nSeccomp_filters:\t0\n", nnp)
 	fmt.Fprintf(&w, "Cpus_allowed:\t%s\nCpus_allowed_list:\t%s\n", cpuMask(runtime.NumCPU()), cpuList(runtime.NumCPU()))
 	w.WriteString("Mems_allowed:\t00000001\nMems_allowed_list:\t0\n")
 	w.WriteString("voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n")

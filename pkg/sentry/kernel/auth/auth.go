@@ -37,8 +37,10 @@ type Credentials struct {
 	Groups                                         []GID
 	// Permitted, Effective and Inheritable are the capability sets of
 	// capget(2); Bounding is the bounding set (PR_CAPBSET_READ), which
-	// limits what an execve can grant.
-	Permitted, Effective, Inheritable, Bounding CapSet
+	// limits what an execve can grant; Ambient (PR_CAP_AMBIENT) are the
+	// capabilities an execve grants a program that is not root, always
+	// within Permitted and Inheritable.
+	Permitted, Effective, Inheritable, Bounding, Ambient CapSet
 	// KeepCaps is the SECURE_KEEP_CAPS securebit (PR_SET_KEEPCAPS): a
 	// change of UIDs that leaves no UID 0 keeps the permitted set. An
 	// execve clears it.
@@ -81,9 +83,14 @@ func (c *Credentials) InGroup(gid GID) bool {
 // an effective UID that stops being 0 clears the effective set, and one
 // that becomes 0 gets the permitted set.
 func (c *Credentials) fixCaps(oldR, oldE, oldS UID) {
-	if (oldR == 0 || oldE == 0 || oldS == 0) && c.RealUID != 0 && c.EffectiveUID != 0 && c.SavedUID != 0 && !c.KeepCaps {
-		c.Permitted = 0
-		c.Effective = 0
+	if (oldR == 0 || oldE == 0 || oldS == 0) && c.RealUID != 0 && c.EffectiveUID != 0 && c.SavedUID != 0 {
+		if !c.KeepCaps {
+			c.Permitted = 0
+			c.Effective = 0
+		}
+		// Even with KeepCaps: a program that leaves root and then
+		// execs expects to have no capabilities left.
+		c.Ambient = 0
 	}
 	if oldE == 0 && c.EffectiveUID != 0 {
 		c.Effective = 0
@@ -306,6 +313,17 @@ func (c *Credentials) SetCaps(effective, permitted, inheritable CapSet) error {
 		return linux.EPERM
 	}
 	c.Effective, c.Permitted, c.Inheritable = effective, permitted, inheritable
+	c.Ambient &= permitted & inheritable
+	return nil
+}
+
+// RaiseAmbient implements PR_CAP_AMBIENT_RAISE: cap must be permitted and
+// inheritable (EPERM).
+func (c *Credentials) RaiseAmbient(cap int) error {
+	if !c.Permitted.Has(cap) || !c.Inheritable.Has(cap) {
+		return linux.EPERM
+	}
+	c.Ambient |= CapSet(1) << cap
 	return nil
 }
 

@@ -355,6 +355,8 @@ func prctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 			return 0, linux.EINVAL
 		}
 		return 0, changeCreds(t, func(c *auth.Credentials) error { return c.DropBounding(int(arg2)) })
+	case linux.PR_CAP_AMBIENT:
+		return capAmbient(t, a)
 	case linux.PR_GET_SECCOMP:
 		return 0, nil
 	case linux.PR_GET_TIMERSLACK:
@@ -386,4 +388,32 @@ func copyInComm(t *kernel.Task, addr uint64) (string, error) {
 		out = append(out, buf[:got]...)
 	}
 	return string(out), nil
+}
+
+// capAmbient implements prctl(PR_CAP_AMBIENT, op, cap, 0, 0): unused
+// arguments must be 0 and cap valid (EINVAL), as in Linux's order.
+func capAmbient(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
+	op, capArg := a[1], a[2]
+	if op == linux.PR_CAP_AMBIENT_CLEAR_ALL {
+		if capArg != 0 || a[3] != 0 || a[4] != 0 {
+			return 0, linux.EINVAL
+		}
+		return 0, changeCreds(t, func(c *auth.Credentials) error { c.Ambient = 0; return nil })
+	}
+	if capArg > linux.CAP_LAST_CAP || a[3] != 0 || a[4] != 0 {
+		return 0, linux.EINVAL
+	}
+	cap := int(capArg)
+	switch op {
+	case linux.PR_CAP_AMBIENT_IS_SET:
+		if t.Credentials().Ambient.Has(cap) {
+			return 1, nil
+		}
+		return 0, nil
+	case linux.PR_CAP_AMBIENT_RAISE:
+		return 0, changeCreds(t, func(c *auth.Credentials) error { return c.RaiseAmbient(cap) })
+	case linux.PR_CAP_AMBIENT_LOWER:
+		return 0, changeCreds(t, func(c *auth.Credentials) error { c.Ambient &^= auth.CapSet(1) << cap; return nil })
+	}
+	return 0, linux.EINVAL
 }
