@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -395,7 +396,7 @@ func TestOCIBadInput(t *testing.T) {
 	}
 	t.Cleanup(func() { e.runsc("delete", "--force", "dup") })
 	code, out := e.detached("create", "--bundle", good, "dup")
-	if code == 0 || !strings.Contains(out, "already exists") {
+	if code == 0 || !strings.Contains(out, "already exists") || strings.Count(out, "\n") != 1 {
 		t.Errorf("duplicate create: exit %d, %q", code, out)
 	}
 	if s := e.state("dup"); s["status"] != "created" {
@@ -583,5 +584,41 @@ func TestOCICapabilities(t *testing.T) {
 		if strings.HasPrefix(name, "bad-caps") {
 			t.Errorf("the failed create left %q in the state directory", name)
 		}
+	}
+}
+
+// TestOCIDeleteAfterSandboxCrash: the sandbox process dies by SIGKILL
+// (a crash); the container is then stopped, and delete still removes
+// every trace: no process of this runsc (gofer, stubs), nothing in the
+// state directory, no host mount.
+func TestOCIDeleteAfterSandboxCrash(t *testing.T) {
+	requireRoot(t)
+	e := newOCIEnv(t)
+	b := busyboxBundle(t, nil, "sh", "-c", "echo data > /tmp/f; exec sleep 1000")
+	procsBefore := sandboxProcs(t)
+	mountsBefore, _ := os.ReadFile("/proc/self/mountinfo")
+	if code, out := e.detached("run", "--detach", "--bundle", b, "crash"); code != 0 {
+		t.Fatalf("run --detach: exit %d: %s", code, out)
+	}
+	pid := int(e.state("crash")["pid"].(float64))
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill the sandbox: %v", err)
+	}
+	deadline := time.Now().Add(runTimeout)
+	for alive(pid) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s := e.state("crash"); s["status"] != "stopped" {
+		t.Errorf("state after the sandbox died: %v", s)
+	}
+	if r := e.runsc("delete", "crash"); r.code != 0 {
+		t.Errorf("delete: %v", r)
+	}
+	if left := e.leftovers(); len(left) != 0 {
+		t.Errorf("delete left %v", left)
+	}
+	checkNoneLeft(t, procsBefore)
+	if mountsAfter, _ := os.ReadFile("/proc/self/mountinfo"); string(mountsBefore) != string(mountsAfter) {
+		t.Errorf("host mounts changed:\nbefore %s\nafter %s", mountsBefore, mountsAfter)
 	}
 }
