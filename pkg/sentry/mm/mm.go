@@ -441,6 +441,39 @@ func (mm *MM) copy(addr uint64, buf []byte, write, force bool) (int, error) {
 	return done, nil
 }
 
+// ReadInto has fill write up to n bytes at addr straight into the memory
+// that backs them, instead of into a buffer that CopyOut then copies:
+// fill gets one contiguous piece (within one mapping) at a time and
+// returns how many bytes it wrote there; a short count or an error ends
+// the call. The range must be writable by the application, as for
+// CopyOut (EFAULT where it is not: the bytes before it count).
+//
+// fill runs with mm.mu held for reading: it must not block on other tasks
+// and must not use this MM.
+func (mm *MM) ReadInto(addr, n uint64, fill func(dst []byte) (int, error)) (int, error) {
+	mm.prepareWrite(addr, n)
+	mm.mu.RLock()
+	defer mm.mu.RUnlock()
+	var done uint64
+	for done < n {
+		a := addr + done
+		if a < addr {
+			return int(done), linux.EFAULT
+		}
+		v := mm.lookup(a)
+		if v == nil || !v.backed || !v.prot.Write {
+			return int(done), linux.EFAULT
+		}
+		m := min(n-done, v.end-a)
+		got, err := fill(mm.memOf(v).Bytes(v.fileOffset(a), m))
+		done += uint64(got)
+		if err != nil || uint64(got) < m {
+			return int(done), err
+		}
+	}
+	return int(done), nil
+}
+
 // CopyIn implements usermem.IO.
 func (mm *MM) CopyIn(addr uint64, dst []byte) (int, error) { return mm.copy(addr, dst, false, false) }
 

@@ -56,3 +56,13 @@ type PipeSizer interface {
 	// may grow beyond the system's maximum (CAP_SYS_RESOURCE).
 	SetPipeSize(ctx Context, size int64) (int64, error)
 }
+
+// DirectReader is a file whose Read and PRead may be handed the
+// application's memory itself, so that read(2) needs no bounce buffer:
+// they return without waiting on anything another task does (the caller
+// holds the address space's lock for reading meanwhile), and keep no
+// reference to dst.
+type DirectReader interface {
+	// ReadsDirect reports whether this open file qualifies now.
+	ReadsDirect() bool
+}

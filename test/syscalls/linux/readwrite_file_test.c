@@ -144,3 +144,39 @@ TEST(file_o_append_with_two_descriptors)
 	close(b);
 	close(a);
 }
+
+TEST(file_read_into_odd_memory)
+{
+	size_t pg = harness_page_size();
+	int fd = open_file("", O_RDWR);
+	char *data = harness_map(2 * pg, PROT_READ | PROT_WRITE);
+	for (size_t i = 0; i < 2 * pg; i++)
+		data[i] = (char)('a' + i % 26);
+	ASSERT_EQ(write(fd, data, 2 * pg), 2 * pg);
+	ASSERT_EQ(lseek(fd, 0, SEEK_SET), 0);
+	/* Read-only memory: EFAULT, and the offset does not move. */
+	char *ro = harness_map(pg, PROT_READ);
+	EXPECT_ERRNO(read(fd, ro, 10), EFAULT);
+	EXPECT_EQ(lseek(fd, 0, SEEK_CUR), 0);
+	/* A partial read moves the offset by what was read. */
+	char *two = harness_map(2 * pg, PROT_READ | PROT_WRITE);
+	ASSERT_SYSCALL_OK(munmap(two + pg, pg));
+	EXPECT_EQ(read(fd, two + pg - 10, 100), 10);
+	EXPECT_EQ(lseek(fd, 0, SEEK_CUR), 10);
+	EXPECT_EQ(memcmp(two + pg - 10, data, 10), 0);
+	/* readv over a good and an unmapped iovec: the first is filled. */
+	struct iovec iov[2] = {{two, 20}, {two + pg, 20}};
+	EXPECT_EQ(readv(fd, iov, 2), 20);
+	EXPECT_EQ(memcmp(two, data + 10, 20), 0);
+	/* Into a shared mapping of the same file (its first page gets the
+	 * second; whether the file sees that is mmap's business). */
+	char *self = mmap(0, 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_TRUE(self != MAP_FAILED);
+	EXPECT_EQ(pread(fd, self, pg, pg), pg);
+	EXPECT_EQ(memcmp(self, data + pg, pg), 0);
+	munmap(self, 2 * pg);
+	munmap(two, pg);
+	munmap(ro, pg);
+	munmap(data, 2 * pg);
+	close(fd);
+}

@@ -190,6 +190,10 @@ func (f *regularFile) Read(b vfs.Blocker, dst []byte) (int, error) {
 	return n, err
 }
 
+// ReadsDirect implements vfs.DirectReader: reads of a donated host FD
+// are host preads.
+func (f *regularFile) ReadsDirect() bool { return f.hostFD >= 0 }
+
 // PRead implements vfs.FileDescription.
 func (f *regularFile) PRead(b vfs.Blocker, dst []byte, off int64) (int, error) {
 	if !f.readable() {

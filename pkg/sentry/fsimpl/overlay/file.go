@@ -141,6 +141,14 @@ func (f *regularFile) real(b vfs.Blocker) vfs.FileDescription {
 	return nfd
 }
 
+// ReadsDirect implements vfs.DirectReader as the layer's file does. (A
+// copy-up may switch a later read to the upper layer's file, a tmpfs
+// file, which reads directly as well.)
+func (f *regularFile) ReadsDirect() bool {
+	dr, ok := f.cur.Load().fd.(vfs.DirectReader)
+	return ok && dr.ReadsDirect()
+}
+
 // Read implements vfs.FileDescription.
 func (f *regularFile) Read(b vfs.Blocker, dst []byte) (int, error) {
 	return f.real(b).Read(b, dst)

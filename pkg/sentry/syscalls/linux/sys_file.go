@@ -152,6 +152,9 @@ func seekable(f vfs.FileDescription) bool {
 // if off < 0 and at off otherwise. A read that got some data returns it
 // even if a later step fails, as Linux does.
 func doRead(t *kernel.Task, f vfs.FileDescription, iovs []iovec, total uint64, off int64) (uint64, error) {
+	if dr, ok := f.(vfs.DirectReader); ok && dr.ReadsDirect() {
+		return directRead(t, f, iovs, total, off)
+	}
 	var done uint64
 	buf := make([]byte, min(total, rwChunk))
 	for done < total {
@@ -184,6 +187,50 @@ func doRead(t *kernel.Task, f vfs.FileDescription, iovs []iovec, total uint64, o
 		}
 		if n < len(chunk) || done == total || !seekable(f) {
 			break
+		}
+	}
+	return done, nil
+}
+
+// directRead is doRead for a vfs.DirectReader: the file reads straight
+// into the application's memory, one piece of an iovec at a time.
+func directRead(t *kernel.Task, f vfs.FileDescription, iovs []iovec, total uint64, off int64) (uint64, error) {
+	var done uint64
+	for _, iov := range iovs {
+		if done == total {
+			break
+		}
+		want := min(iov.len, total-done)
+		if want == 0 {
+			continue
+		}
+		var readErr error
+		got, err := t.MM().ReadInto(iov.base, want, func(dst []byte) (int, error) {
+			var n int
+			if off < 0 {
+				n, readErr = f.Read(t, dst)
+			} else {
+				n, readErr = f.PRead(t, dst, off+int64(done))
+			}
+			done += uint64(n)
+			return n, readErr
+		})
+		switch {
+		case readErr != nil:
+			// The file's error, after whatever it read.
+			if done > 0 {
+				return done, nil
+			}
+			return 0, readErr
+		case err != nil:
+			// Memory that cannot be written: nothing was read into it.
+			if done > 0 {
+				return done, nil
+			}
+			return 0, linux.EFAULT
+		case uint64(got) < want:
+			// A short read: the end of the file.
+			return done, nil
 		}
 	}
 	return done, nil
