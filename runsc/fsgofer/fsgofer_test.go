@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 }
 
 // openFDs counts the test process's open FDs.
-func openFDs(t *testing.T) int {
+func openFDs(t testing.TB) int {
 	t.Helper()
 	ents, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
@@ -43,7 +43,7 @@ func openFDs(t *testing.T) int {
 
 // setup serves a new temp dir and returns a client of it, the root inode
 // and the dir's host path. Cleanup checks that no FD leaked.
-func setup(t *testing.T, conf Config) (*lisafs.Client, lisafs.Inode, string) {
+func setup(t testing.TB, conf Config) (*lisafs.Client, lisafs.Inode, string) {
 	t.Helper()
 	before := openFDs(t)
 	dir := t.TempDir()
@@ -58,7 +58,7 @@ func setup(t *testing.T, conf Config) (*lisafs.Client, lisafs.Inode, string) {
 // serve serves g over a socket pair and returns a client of it and its
 // root inode. Cleanup closes both and checks that the FD count is back to
 // before.
-func serve(t *testing.T, g *Gofer, before int) (*lisafs.Client, lisafs.Inode) {
+func serve(t testing.TB, g *Gofer, before int) (*lisafs.Client, lisafs.Inode) {
 	t.Helper()
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {

@@ -151,6 +151,24 @@ type Filesystem struct {
 	live map[*inode]struct{}
 	// released is set by Release.
 	released bool
+
+	// closes are the FDs the file system no longer needs, closed by a
+	// goroutine of their own (closeLoop), in batches, so that closing a
+	// file never waits for the gofer: close(2) of a gofer file costs no
+	// round trip.
+	closes closeQueue
+}
+
+// closeQueue holds FDs waiting to be closed.
+type closeQueue struct {
+	mu      sync.Mutex
+	pending []lisafs.FDID
+	// sendMu is held while a batch is taken and sent, so that
+	// syncCloses returns only once every close queued before it is done.
+	sendMu sync.Mutex
+	// wake (capacity 1) tells closeLoop there is work; stop ends it
+	// after a last flush, and it closes done then.
+	wake, stop, done chan struct{}
 }
 
 var _ vfs.FilesystemImpl = (*Filesystem)(nil)
@@ -170,6 +188,8 @@ func newFilesystem(v *vfs.VirtualFilesystem, c Client, root lisafs.Inode, opts O
 		byKey:  make(map[inodeKey]*inode),
 		live:   make(map[*inode]struct{}),
 	}
+	fs.closes = closeQueue{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go fs.closeLoop()
 	fs.vfsfs = v.NewFilesystem(fs)
 	fs.root = fs.newInodeLocked(root)
 	// The root's reference is dropped only by Release.
@@ -217,6 +237,8 @@ func (fs *Filesystem) Release() {
 	fs.live = nil
 	fs.byKey = nil
 	fs.mu.Unlock()
+	close(fs.closes.stop)
+	<-fs.closes.done
 	fs.client.CloseFDs(fds)
 	fs.client.Close()
 }
@@ -242,7 +264,48 @@ func (fs *Filesystem) rpcErr(op, name string, err error) error {
 	return linux.EIO
 }
 
-// closeFD closes a control or open FD the file system does not keep.
+// closeFD closes a control or open FD the file system does not keep, soon:
+// it is queued for closeLoop.
 func (fs *Filesystem) closeFD(fd lisafs.FDID) {
-	fs.client.CloseFDs([]lisafs.FDID{fd})
+	q := &fs.closes
+	q.mu.Lock()
+	q.pending = append(q.pending, fd)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
 }
+
+// closeLoop sends the queued closes, as many per request as have queued
+// while the previous one was in flight, until Release stops it.
+func (fs *Filesystem) closeLoop() {
+	q := &fs.closes
+	defer close(q.done)
+	for {
+		select {
+		case <-q.wake:
+			fs.flushCloses()
+		case <-q.stop:
+			fs.flushCloses()
+			return
+		}
+	}
+}
+
+// flushCloses sends the closes queued so far.
+func (fs *Filesystem) flushCloses() {
+	q := &fs.closes
+	q.sendMu.Lock()
+	defer q.sendMu.Unlock()
+	q.mu.Lock()
+	batch := q.pending
+	q.pending = nil
+	q.mu.Unlock()
+	if len(batch) > 0 {
+		fs.client.CloseFDs(batch)
+	}
+}
+
+// syncCloses returns once every close queued so far has been sent.
+func (fs *Filesystem) syncCloses() { fs.flushCloses() }

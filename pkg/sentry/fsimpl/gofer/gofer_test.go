@@ -591,19 +591,19 @@ func TestConnectionLost(t *testing.T) {
 func TestControlFDLifetime(t *testing.T) {
 	e := newEnv(t, Options{}, true, standardTree)
 	e.mustStat("/empty")
-	base := e.fc.openFDs()
+	base := e.openFDs()
 	f, err := e.open("/empty/tmp", linux.O_CREAT|linux.O_RDWR, 0644)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A control FD and an open FD.
-	if got := e.fc.openFDs(); got != base+2 {
+	if got := e.openFDs(); got != base+2 {
 		t.Errorf("after create: %d FDs, want %d", got, base+2)
 	}
 	if err := e.v.UnlinkAt(e.ctx, e.pop("/empty/tmp", false)); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.fc.openFDs(); got != base+2 {
+	if got := e.openFDs(); got != base+2 {
 		t.Errorf("after unlink of an open file: %d FDs, want %d", got, base+2)
 	}
 	// The unlinked open file still works.
@@ -614,7 +614,7 @@ func TestControlFDLifetime(t *testing.T) {
 		t.Errorf("fstat of an unlinked file = nlink %d size %d, %v; want 0, 3", st.Nlink, st.Size, err)
 	}
 	f.DecRef()
-	if got := e.fc.openFDs(); got != base {
+	if got := e.openFDs(); got != base {
 		t.Errorf("after the last close: %d FDs, want %d", got, base)
 	}
 
@@ -626,13 +626,13 @@ func TestControlFDLifetime(t *testing.T) {
 	if err := e.v.UnlinkAt(e.ctx, e.pop("/empty/n", false)); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.fc.openFDs(); got != base {
+	if got := e.openFDs(); got != base {
 		t.Errorf("after mknod and unlink: %d FDs, want %d", got, base)
 	}
 
 	e.mustStat("/usr/bin/ls")
 	e.fs.Release()
-	if got := e.fc.openFDs(); got != 0 {
+	if got := e.openFDs(); got != 0 {
 		t.Errorf("after Release: %d FDs, want 0", got)
 	}
 	if e.fc.count("Close") != 1 {
@@ -804,4 +804,11 @@ func TestRPCErrors(t *testing.T) {
 // lisafsLost returns an error like the client's after the gofer died.
 func lisafsLost() error {
 	return fmt.Errorf("lisafs: walk: %w", lisafs.ErrConnectionLost)
+}
+
+// openFDs counts the FDIDs the fake client holds once the queued closes
+// are sent.
+func (e *env) openFDs() int {
+	e.fs.syncCloses()
+	return e.fc.openFDs()
 }
