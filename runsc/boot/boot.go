@@ -57,7 +57,7 @@ type Args struct {
 	// resource limits.
 	UID, GID uint32
 	Groups   []uint32
-	Rlimits  []Rlimit
+	Rlimits  []control.Rlimit
 	// Caps, if not nil, are the capability sets the first process's
 	// program is executed with; NoNewPrivileges sets its no_new_privs.
 	Caps            *control.Capabilities
@@ -81,12 +81,6 @@ type Args struct {
 	StraceSyscalls []string
 	Debug          bool
 	Log            io.Writer
-}
-
-// Rlimit is a resource limit of the first process.
-type Rlimit struct {
-	Resource int
-	Cur, Max uint64
 }
 
 // ExitStatus is how the first process's thread group ended.

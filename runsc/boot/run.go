@@ -92,7 +92,7 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 			return startProcess(k, processSpec{
 				path: p.Argv[0], argv: p.Argv, envv: p.Envv, cwd: p.Cwd,
 				uid: p.UID, gid: p.GID, groups: p.Groups, stdio: stdio,
-				caps: p.Caps, noNewPrivs: p.NoNewPrivileges,
+				caps: p.Caps, noNewPrivs: p.NoNewPrivileges, rlimits: p.Rlimits,
 			})
 		})
 		defer ctl.stop()
@@ -202,7 +202,7 @@ type processSpec struct {
 	cwd        string
 	uid, gid   uint32
 	groups     []uint32
-	rlimits    []Rlimit
+	rlimits    []control.Rlimit
 	// caps, if not nil, replace the user's default capability sets
 	// before the program is executed; noNewPrivs sets no_new_privs.
 	caps       *control.Capabilities

@@ -166,7 +166,7 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 		UID:             req.UID,
 		GID:             req.GID,
 		Groups:          req.Groups,
-		Rlimits:         bootRlimits(req.Rlimits),
+		Rlimits:         req.Rlimits,
 		ControlFD:       b.controlFD,
 		ExitFD:          b.exitFD,
 		WaitStart:       req.WaitStart,
@@ -179,15 +179,6 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 	}
 	log.Debugf("boot: calling boot.Run for %q (%s), platform %s", args.Argv, args.ExecPath, args.Platform)
 	return boot.Run(args, forward)
-}
-
-// bootRlimits converts the request's resource limits.
-func bootRlimits(rs []sandbox.Rlimit) []boot.Rlimit {
-	var out []boot.Rlimit
-	for _, r := range rs {
-		out = append(out, boot.Rlimit{Resource: r.Resource, Cur: r.Cur, Max: r.Max})
-	}
-	return out
 }
 
 // bootMounts converts the request's mounts.

@@ -553,6 +553,7 @@ func (e *Exec) process(conf *config.Config, id string, args []string) (*control.
 			sp.User = s.Spec.Process.User
 			sp.Capabilities = s.Spec.Process.Capabilities
 			sp.NoNewPrivileges = s.Spec.Process.NoNewPrivileges
+			sp.Rlimits = s.Spec.Process.Rlimits
 		}
 	}
 	if len(sp.Args) == 0 {
@@ -576,11 +577,15 @@ func (e *Exec) process(conf *config.Config, id string, args []string) (*control.
 	if err != nil {
 		return nil, nil, err
 	}
+	rlimits, err := oci.Rlimits(sp.Rlimits)
+	if err != nil {
+		return nil, nil, err
+	}
 	return &control.Process{
 		Argv: sp.Args, Envv: sp.Env, Cwd: sp.Cwd,
 		UID: sp.User.UID, GID: sp.User.GID, Groups: sp.User.AdditionalGids,
 		Terminal: sp.Terminal || e.tty,
-		Caps:     caps, NoNewPrivileges: sp.NoNewPrivileges,
+		Caps:     caps, NoNewPrivileges: sp.NoNewPrivileges, Rlimits: rlimits,
 	}, sp.ConsoleSize, nil
 }
 

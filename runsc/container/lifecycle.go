@@ -253,12 +253,8 @@ func bootRequest(spec *specs.Spec) (*sandbox.BootRequest, error) {
 		return nil, err
 	}
 	req.Caps, req.NoNewPrivileges = caps, p.NoNewPrivileges
-	for _, r := range p.Rlimits {
-		n, ok := oci.RlimitNumber(r.Type)
-		if !ok {
-			return nil, fmt.Errorf("process.rlimits: unknown type %q", r.Type)
-		}
-		req.Rlimits = append(req.Rlimits, sandbox.Rlimit{Resource: n, Cur: r.Soft, Max: r.Hard})
+	if req.Rlimits, err = oci.Rlimits(p.Rlimits); err != nil {
+		return nil, err
 	}
 	return req, nil
 }

@@ -80,6 +80,16 @@ type Process struct {
 	// of its user); NoNewPrivileges sets its no_new_privs bit.
 	Caps            *Capabilities `json:"caps,omitempty"`
 	NoNewPrivileges bool          `json:"no_new_privileges,omitempty"`
+	// Rlimits override the default resource limits.
+	Rlimits []Rlimit `json:"rlimits,omitempty"`
+}
+
+// Rlimit is one resource limit of a process: Resource is the RLIMIT_*
+// number.
+type Rlimit struct {
+	Resource int    `json:"resource"`
+	Cur      uint64 `json:"cur"`
+	Max      uint64 `json:"max"`
 }
 
 // Capabilities are a process's capability sets as an OCI spec gives them

@@ -181,10 +181,10 @@ func validateProcess(p *specs.Process) error {
 	if _, err := Capabilities(p.Capabilities); err != nil {
 		return err
 	}
+	if _, err := Rlimits(p.Rlimits); err != nil {
+		return err
+	}
 	for _, r := range p.Rlimits {
-		if _, ok := RlimitNumber(r.Type); !ok {
-			return fmt.Errorf("process.rlimits: unknown type %q", r.Type)
-		}
 		if r.Soft > r.Hard {
 			return fmt.Errorf("process.rlimits: %s soft limit %d above hard limit %d", r.Type, r.Soft, r.Hard)
 		}

@@ -62,10 +62,10 @@ type BootRequest struct {
 	Cwd string `json:"cwd"`
 	// UID, GID and Groups are the program's credentials; Rlimits its
 	// resource limits beyond the defaults.
-	UID     uint32   `json:"uid,omitempty"`
-	GID     uint32   `json:"gid,omitempty"`
-	Groups  []uint32 `json:"groups,omitempty"`
-	Rlimits []Rlimit `json:"rlimits,omitempty"`
+	UID     uint32           `json:"uid,omitempty"`
+	GID     uint32           `json:"gid,omitempty"`
+	Groups  []uint32         `json:"groups,omitempty"`
+	Rlimits []control.Rlimit `json:"rlimits,omitempty"`
 	// Caps and NoNewPrivileges are the spec's process.capabilities
 	// (nil: root's full sets) and process.noNewPrivileges.
 	Caps            *control.Capabilities `json:"caps,omitempty"`
@@ -86,13 +86,6 @@ type BootRequest struct {
 	// and linux.readonlyPaths, applied after the mounts.
 	MaskedPaths   []string `json:"masked_paths,omitempty"`
 	ReadonlyPaths []string `json:"readonly_paths,omitempty"`
-}
-
-// Rlimit is one resource limit of the program.
-type Rlimit struct {
-	Resource int    `json:"resource"`
-	Cur      uint64 `json:"cur"`
-	Max      uint64 `json:"max"`
 }
 
 // ForwardedSignals are the signals runsc passes on to the sandbox process,

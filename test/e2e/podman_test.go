@@ -186,6 +186,8 @@ func TestPodmanExec(t *testing.T) {
 		}{
 			{[]string{name, "echo", "from exec"}, 0, "from exec\n"},
 			{[]string{name, "sh", "-c", "exit 5"}, 5, ""},
+			// The container's resource limits (podmanLimits).
+			{[]string{name, "sh", "-c", "ulimit -n; ulimit -u"}, 0, "1024\n1000\n"},
 			{[]string{"-e", "X=y", "-w", "/tmp", "-u", "1000", name, "sh", "-c", "echo $X; pwd; id -u"}, 0, "y\n/tmp\n1000\n"},
 		} {
 			r := p.run(append([]string{"exec"}, tc.args...)...)

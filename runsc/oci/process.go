@@ -1,5 +1,7 @@
 package oci
 
+// The process settings the sandbox applies, converted from the spec.
+
 import (
 	"fmt"
 
@@ -37,4 +39,17 @@ func Capabilities(c *specs.LinuxCapabilities) (*control.Capabilities, error) {
 		}
 	}
 	return &out, nil
+}
+
+// Rlimits converts a spec's process.rlimits; an unknown type is an error.
+func Rlimits(rs []specs.POSIXRlimit) ([]control.Rlimit, error) {
+	var out []control.Rlimit
+	for _, r := range rs {
+		n, ok := RlimitNumber(r.Type)
+		if !ok {
+			return nil, fmt.Errorf("process.rlimits: unknown type %q", r.Type)
+		}
+		out = append(out, control.Rlimit{Resource: n, Cur: r.Soft, Max: r.Hard})
+	}
+	return out, nil
 }
