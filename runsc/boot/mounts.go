@@ -148,8 +148,9 @@ func mountSpecMounts(k *kernel.Kernel, mf, upperMF *pgalloc.MemoryFile, o config
 // read-only path is mounted on itself read-only (a mount's root: that
 // mount is made read-only). Mounts below a read-only path that is not a
 // mount's root are not carried over (runc's recursive bind would; the
-// sandbox mounts nothing below the paths engines name). A path that does not exist in the container is
-// skipped, as in runc; symlinks are followed inside the container's root.
+// sandbox mounts nothing below the paths engines name). A path that does
+// not exist in the container is skipped, as in runc; symlinks are
+// followed inside the container's root.
 func maskPaths(k *kernel.Kernel, mf *pgalloc.MemoryFile, masked, readonly []string) error {
 	v, ns := k.VFS, k.MountNS
 	root := ns.Root()
