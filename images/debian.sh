@@ -98,6 +98,15 @@ if [[ $(id -u) != 0 ]]; then
 	exit 1
 fi
 
+# debootstrap fetches with wget, which does not read apt's configuration:
+# pass on an HTTP proxy that apt is told to use.
+if [[ -z ${http_proxy:-} ]] && command -v apt-config >/dev/null; then
+	eval "$(apt-config shell http_proxy Acquire::http::Proxy)"
+	if [[ -n ${http_proxy:-} ]]; then
+		export http_proxy
+	fi
+fi
+
 mkdir -p "$cache"
 tmp=$(mktemp -d "$cache/.debian.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

@@ -10,11 +10,13 @@ package boot
 
 import (
 	"errors"
+	"fmt"
 	"io"
 
 	"bulwark.dev/bulwark/pkg/abi/linux"
 	"bulwark.dev/bulwark/runsc/config"
 	"bulwark.dev/bulwark/runsc/control"
+	"golang.org/x/sys/unix"
 )
 
 // Args is everything the sentry needs to start the first process.
@@ -113,7 +115,16 @@ type ExecError struct {
 	Err error
 }
 
-func (e *ExecError) Error() string { return e.Err.Error() }
+// Error ends with the errno's description ("no such file or directory"),
+// which container engines read to choose their exit code (podman: 127
+// for a command that is not found, 126 for one that may not run).
+func (e *ExecError) Error() string {
+	var errno linux.Errno
+	if errors.As(e.Err, &errno) {
+		return fmt.Sprintf("%v (%s)", e.Err, unix.Errno(errno).Error())
+	}
+	return e.Err.Error()
+}
 
 func (e *ExecError) Unwrap() error { return e.Err }
 

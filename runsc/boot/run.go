@@ -88,6 +88,13 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 
 	var ctl *controller
 	if args.ControlFD > 2 {
+		if args.WaitStart {
+			// As runc's create: a program that cannot be run fails
+			// create (the control socket is never served), not start.
+			if err := checkProgram(k, initSpec(&args)); err != nil {
+				return ExitStatus{}, err
+			}
+		}
 		ctl = newController(k, args.ControlFD, func(p *control.Process, stdio []int) (*kernel.ThreadGroup, *kernel.TTY, error) {
 			return startProcess(k, processSpec{
 				path: p.Argv[0], argv: p.Argv, envv: p.Envv, cwd: p.Cwd,
@@ -104,11 +111,7 @@ func Run(args Args, forward <-chan int) (ExitStatus, error) {
 			}
 		}
 	}
-	tg, ctty, err := startProcess(k, processSpec{
-		path: args.ExecPath, argv: args.Argv, envv: args.Envv, cwd: args.Cwd,
-		uid: args.UID, gid: args.GID, groups: args.Groups, rlimits: args.Rlimits,
-		caps: args.Caps, noNewPrivs: args.NoNewPrivileges, stdio: args.Stdio[:],
-	})
+	tg, ctty, err := startProcess(k, initSpec(&args))
 	if ctl != nil {
 		ctl.initStarted(tg, err)
 	}
@@ -212,6 +215,56 @@ type processSpec struct {
 	stdio []int
 }
 
+// initSpec is the first process of args.
+func initSpec(args *Args) processSpec {
+	return processSpec{
+		path: args.ExecPath, argv: args.Argv, envv: args.Envv, cwd: args.Cwd,
+		uid: args.UID, gid: args.GID, groups: args.Groups, rlimits: args.Rlimits,
+		caps: args.Caps, noNewPrivs: args.NoNewPrivileges, stdio: args.Stdio[:],
+	}
+}
+
+// checkProgram checks, before the process is started, what its execve
+// would check first: that ps's program is found (in $PATH for a bare
+// name) and is a regular file its user may execute. It returns an
+// *ExecError as startProcess would.
+func checkProgram(k *kernel.Kernel, ps processSpec) error {
+	root := k.MountNS.Root()
+	cwd := workingDirectory(k, ps.cwd)
+	path := lookPath(k, root, cwd, ps.path, ps.envv)
+	if !strings.Contains(path, "/") {
+		return &ExecError{Err: fmt.Errorf("%q: executable file not found in $PATH: %w", path, linux.ENOENT)}
+	}
+	st, err := k.VFS.StatAt(bootContext{}, &vfs.PathOperation{Root: root, Start: cwd, Path: path, FollowFinal: true})
+	if err == nil && !vfs.IsRegular(st.Mode) {
+		err = linux.EACCES
+	}
+	if err == nil {
+		err = vfs.MayAccess(processCreds(ps), &st, vfs.MayExec)
+	}
+	if err != nil {
+		return &ExecError{Err: fmt.Errorf("exec %s: %w", path, err)}
+	}
+	return nil
+}
+
+// processCreds are the credentials ps's program is executed with.
+func processCreds(ps processSpec) *auth.Credentials {
+	creds := auth.Root()
+	if ps.uid != 0 || ps.gid != 0 || len(ps.groups) != 0 {
+		creds = auth.ForUser(ps.uid, ps.gid, ps.groups)
+	}
+	if c := ps.caps; c != nil {
+		// As runc leaves them just before it executes the program.
+		creds.Bounding = auth.CapSet(c.Bounding) & auth.AllCaps
+		creds.Permitted = auth.CapSet(c.Permitted) & auth.AllCaps
+		creds.Effective = auth.CapSet(c.Effective) & creds.Permitted
+		creds.Inheritable = auth.CapSet(c.Inheritable) & auth.AllCaps
+		creds.Ambient = auth.CapSet(c.Ambient) & creds.Permitted & creds.Inheritable
+	}
+	return creds
+}
+
 // startProcess starts a process with no parent in the sandbox (like the
 // children of a pid namespace's creator) and returns it running. If one of
 // its stdio FDs is a host terminal, the first of them becomes the
@@ -255,18 +308,7 @@ func startProcess(k *kernel.Kernel, ps processSpec) (*kernel.ThreadGroup, *kerne
 		fds.Release()
 		return nil, nil, &ExecError{Err: fmt.Errorf("%q: executable file not found in $PATH: %w", path, linux.ENOENT)}
 	}
-	creds := auth.Root()
-	if ps.uid != 0 || ps.gid != 0 || len(ps.groups) != 0 {
-		creds = auth.ForUser(ps.uid, ps.gid, ps.groups)
-	}
-	if c := ps.caps; c != nil {
-		// As runc leaves them just before it executes the program.
-		creds.Bounding = auth.CapSet(c.Bounding) & auth.AllCaps
-		creds.Permitted = auth.CapSet(c.Permitted) & auth.AllCaps
-		creds.Effective = auth.CapSet(c.Effective) & creds.Permitted
-		creds.Inheritable = auth.CapSet(c.Inheritable) & auth.AllCaps
-		creds.Ambient = auth.CapSet(c.Ambient) & creds.Permitted & creds.Inheritable
-	}
+	creds := processCreds(ps)
 	t, err := k.NewProcessFromExec(kernel.ExecArgs{
 		Path:       path,
 		Argv:       ps.argv,

@@ -30,6 +30,7 @@ type Boot struct {
 	filestoreFD int
 	controlFD   int
 	exitFD      int
+	errorFD     int
 	mountFDs    string
 }
 
@@ -56,6 +57,7 @@ func (b *Boot) SetFlags(f *flag.FlagSet) {
 	f.IntVar(&b.filestoreFD, sandbox.FlagFilestoreFD, -1, "FD of the file that holds the root overlay's upper-layer data (default: memory)")
 	f.IntVar(&b.controlFD, sandbox.FlagControlFD, -1, "FD of the listening control socket (runsc create)")
 	f.IntVar(&b.exitFD, sandbox.FlagExitFD, -1, "FD of the file to write the first process's wait status to")
+	f.IntVar(&b.errorFD, sandbox.FlagErrorFD, -1, "FD of a pipe that gets the error, instead of stderr, if the sandbox fails to start")
 	f.StringVar(&b.mountFDs, sandbox.FlagGoferMountFDs, "", "FDs of the connections to the gofer's bind mounts, comma-separated")
 }
 
@@ -68,7 +70,14 @@ func (b *Boot) Execute(_ context.Context, f *flag.FlagSet, args ...any) subcomma
 		return subcommands.ExitSuccess
 	}
 	if err != nil {
-		env.errorf("boot: %v", err)
+		if b.errorFD > 2 {
+			// runsc create reports it.
+			f := os.NewFile(uintptr(b.errorFD), "error")
+			fmt.Fprintf(f, "%v", err)
+			f.Close()
+		} else {
+			env.errorf("boot: %v", err)
+		}
 		var ee *boot.ExecError
 		if errors.As(err, &ee) {
 			return subcommands.ExitStatus(ee.ShellCode())
@@ -94,7 +103,7 @@ func (b *Boot) run() (boot.ExitStatus, error) {
 	}
 	defer signal.Stop(sigs)
 
-	sandbox.CloseOnExec(b.bootFD, b.goferFD, b.logFD, b.filestoreFD, b.controlFD, b.exitFD)
+	sandbox.CloseOnExec(b.bootFD, b.goferFD, b.logFD, b.filestoreFD, b.controlFD, b.exitFD, b.errorFD)
 	mountFDs, err := sandbox.ParseFDs(b.mountFDs)
 	if err != nil {
 		return boot.ExitStatus{}, fmt.Errorf("--%s: %w", sandbox.FlagGoferMountFDs, err)

@@ -3,6 +3,7 @@ package container
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -159,6 +160,13 @@ func Create(conf *config.Config, id string, o CreateOptions) (*Container, error)
 	// needs to kill it if the sandbox fails to start.
 	gofer.Release()
 
+	// The sandbox's error, if it fails before it serves the control
+	// socket, comes back through errR to be this create's one line.
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("container %q: %w", id, err)
+	}
+	defer errR.Close()
 	sb, err := sandbox.Start(sandbox.Args{
 		Config:         conf,
 		Request:        *req,
@@ -173,7 +181,9 @@ func Create(conf *config.Config, id string, o CreateOptions) (*Container, error)
 		Control:        listener,
 		ExitFile:       exitFile,
 		Filestore:      store,
+		ErrorFile:      errW,
 	})
+	errW.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +199,9 @@ func Create(conf *config.Config, id string, o CreateOptions) (*Container, error)
 	if _, err := control.Call(dir, &control.Request{Op: control.OpPing}); err != nil {
 		if errors.Is(err, control.ErrNoSandbox) {
 			code, _ := sb.Wait()
+			if why, _ := io.ReadAll(io.LimitReader(errR, 4096)); len(why) > 0 {
+				return nil, fmt.Errorf("container %q: %s", id, why)
+			}
 			return nil, fmt.Errorf("container %q: the sandbox failed to start (status %d)", id, code)
 		}
 		return nil, fmt.Errorf("container %q: %w", id, err)

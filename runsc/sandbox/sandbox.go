@@ -42,6 +42,10 @@ const (
 	// FlagExitFD names a file that the sandbox writes its first
 	// process's wait status to, as decimal text, before it exits.
 	FlagExitFD = "exit-fd"
+	// FlagErrorFD names a pipe that gets the sandbox's error, instead of
+	// its stderr, if it fails before it serves its control socket: the
+	// `runsc create` that started it reports it as its own one line.
+	FlagErrorFD = "error-fd"
 )
 
 // BootRequest is what `runsc boot` needs besides its FDs. It travels as JSON
@@ -133,6 +137,9 @@ type Args struct {
 	// ExitFile, if not nil, receives the first process's wait status
 	// when it ends (FlagExitFD); the caller keeps its copy.
 	ExitFile *os.File
+	// ErrorFile, if not nil, is the write end of a pipe that gets the
+	// sandbox's error if it fails to start (FlagErrorFD).
+	ErrorFile *os.File
 }
 
 // Sandbox is a started sandbox process.
@@ -180,6 +187,10 @@ func Start(args Args) (*Sandbox, error) {
 	if args.ExitFile != nil {
 		bootArgs = append(bootArgs, "--"+FlagExitFD+"="+strconv.Itoa(3+len(extra)))
 		extra = append(extra, args.ExitFile)
+	}
+	if args.ErrorFile != nil {
+		bootArgs = append(bootArgs, "--"+FlagErrorFD+"="+strconv.Itoa(3+len(extra)))
+		extra = append(extra, args.ErrorFile)
 	}
 	if len(args.GoferMounts) > 0 {
 		var fds []int

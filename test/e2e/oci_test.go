@@ -373,6 +373,7 @@ func TestOCIBadInput(t *testing.T) {
 	noRootfs := busyboxBundle(t, func(spec map[string]any) {
 		spec["root"].(map[string]any)["path"] = "missing"
 	}, "true")
+	noProgram := busyboxBundle(t, nil, "/no/such/program")
 	for _, tc := range []struct {
 		name, bundle, id, want string
 	}{
@@ -381,6 +382,8 @@ func TestOCIBadInput(t *testing.T) {
 		{"missing rootfs", noRootfs, "b3", "no such directory"},
 		{"no bundle", filepath.Join(t.TempDir(), "none"), "b4", "no config.json"},
 		{"bad id", good, "../x", "invalid container ID"},
+		// As runc: create fails, with the errno's text for engines.
+		{"program not found", noProgram, "b5", "exec /no/such/program: ENOENT (no such file or directory)"},
 	} {
 		code, out := e.detached("create", "--bundle", tc.bundle, tc.id)
 		if code == 0 || !strings.Contains(out, tc.want) || strings.Count(out, "\n") != 1 {

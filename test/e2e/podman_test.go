@@ -146,6 +146,11 @@ func TestPodmanRun(t *testing.T) {
 			{"echo", nil, []string{"echo", "hi"}, 0, "hi\n"},
 			{"exit code", nil, []string{"sh", "-c", "exit 7"}, 7, ""},
 			{"exit 255", nil, []string{"sh", "-c", "exit 255"}, 255, ""},
+			// A program that cannot run fails create; podman turns
+			// the runtime's error into a shell's exit code.
+			{"not found", nil, []string{"/nonexistent"}, 127, ""},
+			{"not in PATH", nil, []string{"nosuchcmd"}, 127, ""},
+			{"not executable", nil, []string{"/etc/passwd"}, 126, ""},
 			{"init ignores its own signals", nil, []string{"sh", "-c", "kill -KILL $$; echo survived"}, 0, "survived\n"},
 			{"env", []string{"-e", "FOO=bar"}, []string{"sh", "-c", "echo $FOO"}, 0, "bar\n"},
 			{"workdir", []string{"-w", "/tmp"}, []string{"pwd"}, 0, "/tmp\n"},
