@@ -45,6 +45,30 @@ const (
 	PR_CAP_AMBIENT  = 47
 )
 
+// prctl options of the securebits.
+const (
+	PR_GET_SECUREBITS = 27
+	PR_SET_SECUREBITS = 28
+)
+
+// The securebits (include/uapi/linux/securebits.h): each flag's lock is
+// the bit above it.
+const (
+	SECURE_NOROOT                      = 0
+	SECURE_NOROOT_LOCKED               = 1
+	SECURE_NO_SETUID_FIXUP             = 2
+	SECURE_NO_SETUID_FIXUP_LOCKED      = 3
+	SECURE_KEEP_CAPS                   = 4
+	SECURE_KEEP_CAPS_LOCKED            = 5
+	SECURE_NO_CAP_AMBIENT_RAISE        = 6
+	SECURE_NO_CAP_AMBIENT_RAISE_LOCKED = 7
+
+	// SECURE_ALL_BITS and SECURE_ALL_LOCKS are the flags and locks
+	// the sentry knows, as masks.
+	SECURE_ALL_BITS  = 1<<SECURE_NOROOT | 1<<SECURE_NO_SETUID_FIXUP | 1<<SECURE_KEEP_CAPS | 1<<SECURE_NO_CAP_AMBIENT_RAISE
+	SECURE_ALL_LOCKS = SECURE_ALL_BITS << 1
+)
+
 // The operations of PR_CAP_AMBIENT.
 const (
 	PR_CAP_AMBIENT_IS_SET    = 1

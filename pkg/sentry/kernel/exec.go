@@ -409,18 +409,20 @@ func parseShebang(buf []byte) (name, arg string, ok bool, err error) {
 // a file without set-ID bits or file capabilities): the saved and
 // file-system IDs become the effective ones; root keeps its capabilities
 // (permitted = bounding | inheritable, effective if the effective UID is
-// 0, else the ambient set), anyone else gets the ambient set as permitted
-// and effective; the keepcaps securebit is cleared.
+// 0, else the ambient set), anyone else (and root under SECURE_NOROOT)
+// gets the ambient set as permitted and effective; the keepcaps securebit
+// is cleared.
 func execCreds(old *auth.Credentials) *auth.Credentials {
 	c := old.Fork()
 	c.SavedUID, c.FilesystemUID = c.EffectiveUID, c.EffectiveUID
 	c.SavedGID, c.FilesystemGID = c.EffectiveGID, c.EffectiveGID
-	c.KeepCaps = false
+	c.Securebits &^= 1 << linux.SECURE_KEEP_CAPS
+	root := !c.Secure(linux.SECURE_NOROOT)
 	switch {
-	case c.EffectiveUID == 0:
+	case root && c.EffectiveUID == 0:
 		c.Permitted = c.Bounding | c.Inheritable | c.Ambient
 		c.Effective = c.Permitted
-	case c.RealUID == 0:
+	case root && c.RealUID == 0:
 		c.Permitted = c.Bounding | c.Inheritable | c.Ambient
 		c.Effective = c.Ambient
 	default:

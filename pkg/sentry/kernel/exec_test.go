@@ -504,14 +504,18 @@ func TestExecCreds(t *testing.T) {
 		{"real root", auth.Credentials{EffectiveUID: 5, Permitted: auth.AllCaps, Effective: auth.AllCaps, Bounding: auth.AllCaps}, auth.AllCaps, 0},
 		{"user with caps", auth.Credentials{RealUID: 5, EffectiveUID: 5, Permitted: auth.AllCaps, Effective: auth.AllCaps, Bounding: auth.AllCaps}, 0, 0},
 		{"root, reduced bounding set", auth.Credentials{Permitted: auth.AllCaps, Effective: auth.AllCaps, Bounding: 0b1010, Inheritable: 0b100}, 0b1110, 0b1110},
-		{"keepcaps cleared", auth.Credentials{KeepCaps: true, Bounding: auth.AllCaps}, auth.AllCaps, auth.AllCaps},
+		{"keepcaps cleared", auth.Credentials{Securebits: 1<<linux.SECURE_KEEP_CAPS | 1<<linux.SECURE_NO_SETUID_FIXUP, Bounding: auth.AllCaps}, auth.AllCaps, auth.AllCaps},
+		{"root under SECURE_NOROOT gets the ambient set", auth.Credentials{Securebits: 1 << linux.SECURE_NOROOT, Permitted: auth.AllCaps, Effective: auth.AllCaps, Inheritable: 0b11, Ambient: 0b1, Bounding: auth.AllCaps}, 0b1, 0b1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in
 			in.SavedUID, in.FilesystemUID = 77, 78
 			c := execCreds(&in)
-			if c.KeepCaps {
+			if c.Secure(linux.SECURE_KEEP_CAPS) {
 				t.Errorf("keepcaps survived the exec")
+			}
+			if want := in.Securebits &^ (1 << linux.SECURE_KEEP_CAPS); c.Securebits != want {
+				t.Errorf("securebits %#x after the exec, want %#x (all but keepcaps kept)", c.Securebits, want)
 			}
 			if c.Permitted != tc.permitted || c.Effective != tc.effective {
 				t.Errorf("caps %x/%x, want %x/%x", c.Permitted, c.Effective, tc.permitted, tc.effective)

@@ -1,6 +1,10 @@
 package kernel
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"bulwark.dev/bulwark/pkg/abi/linux"
+)
 
 // taskAttrs are per-task settings of prctl(2). Each is read and written
 // atomically; children inherit them (inherit).
@@ -53,19 +57,9 @@ func (t *Task) Dumpable() int {
 func (t *Task) SetDumpable(v int) { t.attrs.notDumpable.Store(v == 0) }
 
 // KeepCaps reports PR_GET_KEEPCAPS: a securebit, kept in the
-// credentials (auth.Credentials.KeepCaps) as Linux keeps it in struct
+// credentials (auth.Credentials.Securebits) as Linux keeps it in struct
 // cred, so that the set*id rules see it.
-func (t *Task) KeepCaps() bool { return t.Credentials().KeepCaps }
-
-// SetKeepCaps implements PR_SET_KEEPCAPS.
-func (t *Task) SetKeepCaps(on bool) {
-	if t.Credentials().KeepCaps == on {
-		return
-	}
-	c := t.Credentials().Fork()
-	c.KeepCaps = on
-	t.SetCredentials(c)
-}
+func (t *Task) KeepCaps() bool { return t.Credentials().Secure(linux.SECURE_KEEP_CAPS) }
 
 // TimerSlack reports PR_GET_TIMERSLACK in nanoseconds.
 func (t *Task) TimerSlack() uint64 {

@@ -428,3 +428,86 @@ TEST(ambient_capabilities_at_exec)
 		SKIP("needs /bin/busybox to exec (tools/install-deps.sh installs it)");
 	EXPECT_CHILD_EXIT(harness_fork_child(ambient_exec, 0), 0);
 }
+
+#ifndef PR_GET_SECUREBITS
+#define PR_GET_SECUREBITS 27
+#define PR_SET_SECUREBITS 28
+#endif
+#define SB_NOROOT (1 << 0)
+#define SB_NOROOT_LOCKED (1 << 1)
+#define SB_NO_SETUID_FIXUP (1 << 2)
+#define SB_KEEP_CAPS (1 << 4)
+#define SB_KEEP_CAPS_LOCKED (1 << 5)
+#define SB_NO_CAP_AMBIENT_RAISE (1 << 6)
+
+static long securebits(void)
+{
+	return syscall(SYS_prctl, PR_GET_SECUREBITS, 0, 0, 0, 0);
+}
+
+static long set_securebits(long bits)
+{
+	return syscall(SYS_prctl, PR_SET_SECUREBITS, bits, 0, 0, 0);
+}
+
+static void securebits_rules(void *arg)
+{
+	(void)arg;
+	ASSERT_EQ(securebits(), 0);
+	/* KEEP_CAPS is PR_SET_KEEPCAPS's bit. */
+	ASSERT_SYSCALL_OK(set_securebits(SB_KEEP_CAPS));
+	EXPECT_EQ(syscall(SYS_prctl, PR_GET_KEEPCAPS, 0, 0, 0, 0), 1);
+	ASSERT_SYSCALL_OK(syscall(SYS_prctl, PR_SET_KEEPCAPS, 0, 0, 0, 0));
+	EXPECT_EQ(securebits(), 0);
+	/* Unknown bits are EPERM. */
+	EXPECT_ERRNO(set_securebits(1L << 20), EPERM);
+	/* A lock fixes its flag and cannot be undone. */
+	ASSERT_SYSCALL_OK(set_securebits(SB_KEEP_CAPS | SB_KEEP_CAPS_LOCKED));
+	EXPECT_ERRNO(syscall(SYS_prctl, PR_SET_KEEPCAPS, 0, 0, 0, 0), EPERM);
+	EXPECT_ERRNO(set_securebits(SB_KEEP_CAPS_LOCKED), EPERM);
+	EXPECT_ERRNO(set_securebits(SB_KEEP_CAPS), EPERM);
+	EXPECT_EQ(securebits(), SB_KEEP_CAPS | SB_KEEP_CAPS_LOCKED);
+	/* NO_CAP_AMBIENT_RAISE refuses raising an ambient capability. */
+	struct caps c = get_caps();
+	c.inh |= BIT(CAP_CHOWN);
+	ASSERT_SYSCALL_OK(set_caps(c));
+	ASSERT_SYSCALL_OK(set_securebits(SB_KEEP_CAPS | SB_KEEP_CAPS_LOCKED | SB_NO_CAP_AMBIENT_RAISE));
+	EXPECT_ERRNO(ambient(PR_CAP_AMBIENT_RAISE, CAP_CHOWN), EPERM);
+	/* Without CAP_SETPCAP nothing changes. */
+	c = get_caps();
+	c.eff &= ~BIT(CAP_SETPCAP);
+	ASSERT_SYSCALL_OK(set_caps(c));
+	EXPECT_ERRNO(set_securebits(SB_KEEP_CAPS | SB_KEEP_CAPS_LOCKED | SB_NO_CAP_AMBIENT_RAISE | SB_NOROOT), EPERM);
+}
+
+TEST(securebits)
+{
+	struct caps c = get_caps();
+	if (!(c.eff & BIT(CAP_SETPCAP)) || !(c.perm & BIT(CAP_CHOWN)) || securebits() != 0)
+		SKIP("needs CAP_SETPCAP, CAP_CHOWN permitted and no securebits set");
+	EXPECT_CHILD_EXIT(harness_fork_child(securebits_rules, 0), 0);
+}
+
+/* NO_SETUID_FIXUP keeps every set through a change away from uid 0; NOROOT
+ * gives root nothing at execve. */
+static void securebits_setuid_and_exec(void *arg)
+{
+	(void)arg;
+	struct caps before = get_caps();
+	ASSERT_SYSCALL_OK(set_securebits(SB_NO_SETUID_FIXUP | SB_NOROOT | SB_NOROOT_LOCKED));
+	EXPECT_EQ(effective_after_exec(), 0);
+	ASSERT_SYSCALL_OK(syscall(SYS_setresuid, 65534, 65534, 65534));
+	struct caps after = get_caps();
+	EXPECT_EQ(after.eff, before.eff);
+	EXPECT_EQ(after.perm, before.perm);
+}
+
+TEST(securebits_setuid_and_exec)
+{
+	struct caps c = get_caps();
+	if (getuid() != 0 || !(c.eff & BIT(CAP_SETPCAP)) || !(c.eff & BIT(CAP_SETUID)) || securebits() != 0)
+		SKIP("needs root with CAP_SETPCAP and CAP_SETUID and no securebits set");
+	if (access("/bin/busybox", X_OK) != 0)
+		SKIP("needs /bin/busybox to exec (tools/install-deps.sh installs it)");
+	EXPECT_CHILD_EXIT(harness_fork_child(securebits_setuid_and_exec, 0), 0);
+}

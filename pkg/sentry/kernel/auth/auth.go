@@ -41,10 +41,13 @@ type Credentials struct {
 	// capabilities an execve grants a program that is not root, always
 	// within Permitted and Inheritable.
 	Permitted, Effective, Inheritable, Bounding, Ambient CapSet
-	// KeepCaps is the SECURE_KEEP_CAPS securebit (PR_SET_KEEPCAPS): a
-	// change of UIDs that leaves no UID 0 keeps the permitted set. An
-	// execve clears it.
-	KeepCaps bool
+	// Securebits are the SECURE_* flags and locks (PR_SET_SECUREBITS):
+	// SECURE_KEEP_CAPS (also PR_SET_KEEPCAPS, cleared by execve) keeps
+	// the permitted set through a change of UIDs that leaves no UID 0;
+	// SECURE_NO_SETUID_FIXUP leaves capabilities alone at such changes;
+	// SECURE_NOROOT gives UID 0 nothing special at execve;
+	// SECURE_NO_CAP_AMBIENT_RAISE refuses PR_CAP_AMBIENT_RAISE.
+	Securebits uint32
 }
 
 // Root returns the credentials of the first process: uid and gid 0 with
@@ -83,8 +86,11 @@ func (c *Credentials) InGroup(gid GID) bool {
 // an effective UID that stops being 0 clears the effective set, and one
 // that becomes 0 gets the permitted set.
 func (c *Credentials) fixCaps(oldR, oldE, oldS UID) {
+	if c.Secure(linux.SECURE_NO_SETUID_FIXUP) {
+		return
+	}
 	if (oldR == 0 || oldE == 0 || oldS == 0) && c.RealUID != 0 && c.EffectiveUID != 0 && c.SavedUID != 0 {
-		if !c.KeepCaps {
+		if !c.Secure(linux.SECURE_KEEP_CAPS) {
 			c.Permitted = 0
 			c.Effective = 0
 		}
@@ -109,6 +115,9 @@ const fsCapMask = CapSet(1)<<linux.CAP_CHOWN | CapSet(1)<<linux.CAP_DAC_OVERRIDE
 
 // fixFSCaps applies cap_emulate_setxuid's rule for the filesystem UID.
 func (c *Credentials) fixFSCaps(oldFS UID) {
+	if c.Secure(linux.SECURE_NO_SETUID_FIXUP) {
+		return
+	}
 	if oldFS == 0 && c.FilesystemUID != 0 {
 		c.Effective &^= fsCapMask
 	}
@@ -318,9 +327,9 @@ func (c *Credentials) SetCaps(effective, permitted, inheritable CapSet) error {
 }
 
 // RaiseAmbient implements PR_CAP_AMBIENT_RAISE: cap must be permitted and
-// inheritable (EPERM).
+// inheritable, and SECURE_NO_CAP_AMBIENT_RAISE unset (EPERM).
 func (c *Credentials) RaiseAmbient(cap int) error {
-	if !c.Permitted.Has(cap) || !c.Inheritable.Has(cap) {
+	if !c.Permitted.Has(cap) || !c.Inheritable.Has(cap) || c.Secure(linux.SECURE_NO_CAP_AMBIENT_RAISE) {
 		return linux.EPERM
 	}
 	c.Ambient |= CapSet(1) << cap
@@ -340,5 +349,37 @@ func (c *Credentials) DropBounding(cap int) error {
 		return linux.EPERM
 	}
 	c.Bounding &^= CapSet(1) << cap
+	return nil
+}
+
+// Secure reports whether securebit bit (linux.SECURE_*) is set.
+func (c *Credentials) Secure(bit int) bool { return c.Securebits&(1<<bit) != 0 }
+
+// SetSecurebits implements PR_SET_SECUREBITS: EPERM, as in Linux, for a
+// change of a locked flag, a lock cleared, an unknown bit, or a caller
+// without CAP_SETPCAP.
+func (c *Credentials) SetSecurebits(bits uint64) error {
+	old := uint64(c.Securebits)
+	locks := old & linux.SECURE_ALL_LOCKS
+	if (locks>>1)&(old^bits) != 0 || locks&^bits != 0 ||
+		bits&^(linux.SECURE_ALL_BITS|linux.SECURE_ALL_LOCKS) != 0 ||
+		!c.HasCapability(linux.CAP_SETPCAP) {
+		return linux.EPERM
+	}
+	c.Securebits = uint32(bits)
+	return nil
+}
+
+// SetKeepCaps implements PR_SET_KEEPCAPS: EPERM once SECURE_KEEP_CAPS is
+// locked.
+func (c *Credentials) SetKeepCaps(on bool) error {
+	if c.Secure(linux.SECURE_KEEP_CAPS_LOCKED) {
+		return linux.EPERM
+	}
+	if on {
+		c.Securebits |= 1 << linux.SECURE_KEEP_CAPS
+	} else {
+		c.Securebits &^= 1 << linux.SECURE_KEEP_CAPS
+	}
 	return nil
 }

@@ -65,7 +65,9 @@ func TestSetUIDCaps(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Root()
-			c.KeepCaps = tc.keepCaps
+			if tc.keepCaps {
+				c.Securebits = 1 << linux.SECURE_KEEP_CAPS
+			}
 			if err := c.SetResUID(tc.r, tc.e, tc.s); err != nil {
 				t.Fatal(err)
 			}

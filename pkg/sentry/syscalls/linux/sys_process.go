@@ -340,8 +340,11 @@ func prctl(t *kernel.Task, a kernel.SyscallArgs) (uint64, error) {
 		if arg2 > 1 {
 			return 0, linux.EINVAL
 		}
-		t.SetKeepCaps(arg2 == 1)
-		return 0, nil
+		return 0, changeCreds(t, func(c *auth.Credentials) error { return c.SetKeepCaps(arg2 == 1) })
+	case linux.PR_GET_SECUREBITS:
+		return uint64(t.Credentials().Securebits), nil
+	case linux.PR_SET_SECUREBITS:
+		return 0, changeCreds(t, func(c *auth.Credentials) error { return c.SetSecurebits(arg2) })
 	case linux.PR_CAPBSET_READ:
 		if arg2 > linux.CAP_LAST_CAP {
 			return 0, linux.EINVAL
