@@ -720,24 +720,11 @@ func (e *Exec) detachExec(conf *config.Config, env Env, id string, p *control.Pr
 		return ExitFailure
 	}
 	if e.pidFile != "" {
-		if err := writePIDFile(e.pidFile, cmd.Process.Pid); err != nil {
+		if err := container.WritePIDFile(e.pidFile, cmd.Process.Pid); err != nil {
 			return fail(env, "exec", err)
 		}
 	}
 	return subcommands.ExitSuccess
-}
-
-// writePIDFile writes pid to path atomically.
-func writePIDFile(path string, pid int) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)), 0o644); err != nil {
-		return fmt.Errorf("pid file: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("pid file: %w", err)
-	}
-	return nil
 }
 
 // Events implements `runsc events`.

@@ -210,7 +210,7 @@ func Create(conf *config.Config, id string, o CreateOptions) (*Container, error)
 		return nil, err
 	}
 	if o.PIDFile != "" {
-		if err := writePIDFile(o.PIDFile, sb.Pid()); err != nil {
+		if err := WritePIDFile(o.PIDFile, sb.Pid()); err != nil {
 			return nil, err
 		}
 	}
@@ -272,8 +272,8 @@ func bootRequest(spec *specs.Spec) (*sandbox.BootRequest, error) {
 	return req, nil
 }
 
-// writePIDFile writes pid to path atomically, as runc does.
-func writePIDFile(path string, pid int) error {
+// WritePIDFile writes pid to path atomically, as runc does.
+func WritePIDFile(path string, pid int) error {
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, []byte(fmt.Sprint(pid)), 0o644); err != nil {
 		return fmt.Errorf("pid file: %w", err)
@@ -287,23 +287,7 @@ func writePIDFile(path string, pid int) error {
 
 // Start runs the process of the created container id.
 func Start(conf *config.Config, id string) error {
-	lock, err := LockContainer(conf.RootDir, id)
-	if err != nil {
-		return err
-	}
-	defer lock.Unlock()
-	s, err := Load(conf.RootDir, id)
-	if err != nil {
-		return err
-	}
-	if s.Status != Created {
-		return fmt.Errorf("container %q is %s, not created", id, s.Status)
-	}
-	if _, err := control.Call(Dir(conf.RootDir, id), &control.Request{Op: control.OpStart}); err != nil {
-		return fmt.Errorf("container %q: start: %w", id, err)
-	}
-	s.Status = Running
-	return s.Save(conf.RootDir)
+	return transition(conf, id, Created, Running, control.OpStart)
 }
 
 // ParseSignal reads a signal as kill(1) takes it: a number, or a name

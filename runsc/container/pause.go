@@ -11,16 +11,17 @@ import (
 // Pause stops every process of running container id (they stay stopped,
 // not even seeing signals other than SIGKILL, until Resume).
 func Pause(conf *config.Config, id string) error {
-	return setPaused(conf, id, Running, Paused, control.OpPause)
+	return transition(conf, id, Running, Paused, control.OpPause)
 }
 
 // Resume lets the processes of paused container id run again.
 func Resume(conf *config.Config, id string) error {
-	return setPaused(conf, id, Paused, Running, control.OpResume)
+	return transition(conf, id, Paused, Running, control.OpResume)
 }
 
-// setPaused moves container id from status from to status to with op.
-func setPaused(conf *config.Config, id string, from, to Status, op string) error {
+// transition moves container id from status from to status to by the
+// control request op (start, pause, resume), under the container's lock.
+func transition(conf *config.Config, id string, from, to Status, op string) error {
 	lock, err := LockContainer(conf.RootDir, id)
 	if err != nil {
 		return err
